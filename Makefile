@@ -1,0 +1,73 @@
+# Front door: `make synth` and `make test` set up everything they need on a fresh machine.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DEFAULT_GOAL := help
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMPS := .make
+
+# The CDK CLI and a Node 22 runtime come from node_modules (pinned in package-lock.json).
+export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/$(BIN):$(PATH)
+export JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION := 20
+export CDK_DISABLE_VERSION_CHECK := true
+export CDK_DISABLE_CLI_TELEMETRY := true
+# Stacks live inside a Stage: a bare `cdk synth` would select none of them.
+STACKS := '**'
+CDK := npx --no-install cdk
+
+.PHONY: help setup synth test lint unit bench flags deploy clean
+
+help:
+	@echo "make synth   set up, then synthesize every stack of the Stage into cdk.out/"
+	@echo "make test    set up, then run lint, types and the whole test suite"
+	@echo "make bench   time the full synth against a trivial CDK app"
+	@echo "make deploy  deploy for real (refuses the example account/domain; see README)"
+	@echo "make flags   regenerate cdk.json feature flags for the pinned aws-cdk-lib"
+
+$(STAMPS)/python-runtime: requirements.txt
+	@mkdir -p $(STAMPS)
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	@touch $@
+
+$(STAMPS)/python-dev: $(STAMPS)/python-runtime requirements-dev.txt
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+	@touch $@
+
+$(STAMPS)/node: package.json package-lock.json
+	@mkdir -p $(STAMPS)
+	npm ci --no-audit --no-fund --loglevel=error
+	@touch $@
+
+setup: $(STAMPS)/python-dev $(STAMPS)/node
+
+synth: $(STAMPS)/python-runtime $(STAMPS)/node
+	rm -rf cdk.out
+	$(CDK) synth $(STACKS) --quiet
+	@echo "Templates written:" && ls -1 cdk.out/assembly-*/*.template.json
+
+lint: setup
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy
+
+unit: setup
+	$(BIN)/pytest
+
+test: lint unit
+
+bench: setup
+	$(BIN)/python scripts/bench.py
+
+flags: setup
+	$(CDK) flags --unstable=flags --set --all --recommended --yes
+	# Deliberate: no Lambda-backed custom resource to empty the default security group (README, Decisions).
+	$(CDK) flags --unstable=flags --set @aws-cdk/aws-ec2:restrictDefaultSecurityGroup --value false --yes
+
+deploy: $(STAMPS)/python-runtime $(STAMPS)/node
+	$(CDK) deploy $(STACKS) -c deploy=true --require-approval broadening
+
+clean:
+	rm -rf cdk.out $(STAMPS) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,133 @@
+"""Compute (R5, R6): a launch template and an ASG kept balanced over the private subnets."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from aws_cdk import Duration, Tags
+from aws_cdk import aws_autoscaling as autoscaling
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_iam as iam
+from constructs import Construct
+
+RUNTIME_DIR = Path(__file__).resolve().parent.parent / "runtime"
+HEALTH_SERVICE_FILE = RUNTIME_DIR / "health_service.py"
+HEALTH_UNIT_FILE = RUNTIME_DIR / "payment-health.service"
+INSTALL_DIR = "/opt/payment-failover"
+UNIT_NAME = "payment-health.service"
+HEALTH_CHECK_GRACE_SECONDS = 300
+ROOT_VOLUME_GIB = 8
+CPU_TARGET_PERCENT = 60
+
+
+def health_service_user_data(*, port: int) -> ec2.UserData:
+    """User data that installs the health service from the package's runtime files and starts it."""
+    user_data = ec2.UserData.for_linux()
+    user_data.add_commands(
+        "set -euo pipefail",
+        f"install -d -m 0755 {INSTALL_DIR}",
+        _write_file(f"{INSTALL_DIR}/health_service.py", HEALTH_SERVICE_FILE.read_text(), mode="0644"),
+        _write_file(
+            f"/etc/systemd/system/{UNIT_NAME}",
+            HEALTH_UNIT_FILE.read_text().replace("@PORT@", str(port)),
+            mode="0644",
+        ),
+        "systemctl daemon-reload",
+        f"systemctl enable --now {UNIT_NAME}",
+    )
+    return user_data
+
+
+def _write_file(path: str, content: str, *, mode: str) -> str:
+    marker = "PAYMENT_FAILOVER_EOF"
+    if marker in content:
+        raise ValueError(f"{path} must not contain the heredoc marker {marker}")
+    return f"cat > {path} <<'{marker}'\n{content.rstrip()}\n{marker}\nchmod {mode} {path}"
+
+
+class Compute(Construct):
+    """Instances that serve payments; replaced automatically when the load balancer sees them fail."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        vpc: ec2.IVpc,
+        subnets: ec2.SubnetSelection,
+        instance_type: str,
+        min_capacity: int,
+        max_capacity: int,
+        service_port: int,
+        name: str,
+    ) -> None:
+        super().__init__(scope, id_)
+        self.security_group = ec2.SecurityGroup(
+            self,
+            "SecurityGroup",
+            vpc=vpc,
+            description="Payment instances: service port from the ALB only; egress for SSM and OS updates",
+            allow_all_outbound=True,
+        )
+        self.role = iam.Role(
+            self,
+            "InstanceRole",
+            assumed_by=iam.ServicePrincipal("ec2.amazonaws.com"),
+            description="Payment instances: Session Manager access only",
+            managed_policies=[iam.ManagedPolicy.from_aws_managed_policy_name("AmazonSSMManagedInstanceCore")],
+        )
+        ec2_type = ec2.InstanceType(instance_type)
+        self.launch_template = ec2.LaunchTemplate(
+            self,
+            "LaunchTemplate",
+            launch_template_name=name,
+            instance_type=ec2_type,
+            machine_image=ec2.MachineImage.latest_amazon_linux2023(cpu_type=_cpu_type(ec2_type)),
+            role=self.role,
+            security_group=self.security_group,
+            user_data=health_service_user_data(port=service_port),
+            require_imdsv2=True,
+            http_put_response_hop_limit=1,
+            detailed_monitoring=True,
+            block_devices=[
+                ec2.BlockDevice(
+                    device_name="/dev/xvda",
+                    volume=ec2.BlockDeviceVolume.ebs(
+                        ROOT_VOLUME_GIB,
+                        encrypted=True,
+                        volume_type=ec2.EbsDeviceVolumeType.GP3,
+                        delete_on_termination=True,
+                    ),
+                )
+            ],
+        )
+        # DesiredCapacity is deliberately not pinned: CloudFormation starts the group at MinSize
+        # (2 per AZ), and a later deploy never shrinks a group that scaled out under load.
+        self.auto_scaling_group = autoscaling.AutoScalingGroup(
+            self,
+            "Group",
+            vpc=vpc,
+            vpc_subnets=subnets,
+            auto_scaling_group_name=name,
+            launch_template=self.launch_template,
+            min_capacity=min_capacity,
+            max_capacity=max_capacity,
+            az_capacity_distribution_strategy=autoscaling.CapacityDistributionStrategy.BALANCED_BEST_EFFORT,
+            health_checks=autoscaling.HealthChecks.with_additional_checks(
+                additional_types=[autoscaling.AdditionalHealthCheckType.ELB],
+                grace_period=Duration.seconds(HEALTH_CHECK_GRACE_SECONDS),
+            ),
+            update_policy=autoscaling.UpdatePolicy.rolling_update(
+                max_batch_size=len(vpc.availability_zones),
+                min_instances_in_service=min_capacity,
+                pause_time=Duration.minutes(2),
+            ),
+        )
+        Tags.of(self).add("Name", name)
+        self.auto_scaling_group.scale_on_cpu_utilization("CpuTarget", target_utilization_percent=CPU_TARGET_PERCENT)
+
+
+def _cpu_type(instance_type: ec2.InstanceType) -> ec2.AmazonLinuxCpuType:
+    if instance_type.architecture == ec2.InstanceArchitecture.ARM_64:
+        return ec2.AmazonLinuxCpuType.ARM_64
+    return ec2.AmazonLinuxCpuType.X86_64

@@ -1,0 +1,51 @@
+"""Network (R1, R2): one VPC over three named AZs, each AZ self-sufficient for egress."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from aws_cdk import aws_ec2 as ec2
+from constructs import Construct
+
+PUBLIC_SUBNETS = "public"
+PRIVATE_SUBNETS = "private"
+
+
+class Network(Construct):
+    """Public subnets for the load balancer, private subnets with egress for the instances.
+
+    One NAT gateway per AZ: losing an AZ must not take away the other AZs' way out.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        availability_zones: Sequence[str],
+        vpc_name: str,
+        cidr: str = "10.40.0.0/16",
+    ) -> None:
+        super().__init__(scope, id_)
+        self.vpc = ec2.Vpc(
+            self,
+            "Vpc",
+            vpc_name=vpc_name,
+            ip_addresses=ec2.IpAddresses.cidr(cidr),
+            availability_zones=list(availability_zones),
+            nat_gateways=len(availability_zones),
+            subnet_configuration=[
+                ec2.SubnetConfiguration(name=PUBLIC_SUBNETS, subnet_type=ec2.SubnetType.PUBLIC, cidr_mask=24),
+                ec2.SubnetConfiguration(
+                    name=PRIVATE_SUBNETS, subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS, cidr_mask=22
+                ),
+            ],
+        )
+
+    @property
+    def public_subnets(self) -> ec2.SubnetSelection:
+        return ec2.SubnetSelection(subnet_group_name=PUBLIC_SUBNETS)
+
+    @property
+    def private_subnets(self) -> ec2.SubnetSelection:
+        return ec2.SubnetSelection(subnet_group_name=PRIVATE_SUBNETS)

@@ -1,0 +1,18 @@
+"""Embedded defaults: what `make synth` builds with no configuration at all.
+
+The account, hosted zone and domain are *example* values so that synth works offline; the
+deploy path (``deploy=true``) refuses them.
+"""
+
+ENVIRONMENT_SUFFIX = "dev"
+ACCOUNT = "123456789012"  # example account: never deployable
+REGION = "eu-central-1"
+AVAILABILITY_ZONES = ("eu-central-1a", "eu-central-1b", "eu-central-1c")
+HOSTED_ZONE_NAME = "example.com"  # example zone: never deployable
+HOSTED_ZONE_ID = "Z00000000EXAMPLE"  # example zone id: never deployable
+DOMAIN_NAME = "payments.example.com"
+INSTANCE_TYPE = "t3.small"
+MIN_CAPACITY = 6
+MAX_CAPACITY = 9
+HEALTH_CHECK_INTERVAL_SECONDS = 30
+TAGS = (("Environment", "Production"), ("FailoverEnabled", "true"))

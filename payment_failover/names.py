@@ -1,0 +1,43 @@
+"""Every name a person sees, derived in one place from the environment suffix (R12)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# ALB and target-group names are limited to 32 characters.
+ELB_NAME_LIMIT = 32
+
+
+@dataclass(frozen=True)
+class ResourceNames:
+    suffix: str
+
+    @property
+    def service_stack(self) -> str:
+        return f"payment-failover-{self.suffix}"
+
+    @property
+    def vpc(self) -> str:
+        return f"payment-failover-{self.suffix}"
+
+    @property
+    def certificate(self) -> str:
+        return f"payment-failover-{self.suffix}"
+
+    @property
+    def load_balancer(self) -> str:
+        return _elb_name(f"pf-alb-{self.suffix}")
+
+    @property
+    def target_group(self) -> str:
+        return _elb_name(f"pf-tg-{self.suffix}")
+
+    @property
+    def auto_scaling_group(self) -> str:
+        return f"payment-failover-{self.suffix}"
+
+
+def _elb_name(name: str) -> str:
+    if len(name) > ELB_NAME_LIMIT:
+        raise ValueError(f"{name!r} exceeds the {ELB_NAME_LIMIT}-character ELB name limit")
+    return name

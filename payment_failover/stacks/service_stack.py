@@ -1,0 +1,84 @@
+"""The regional stack: wires network → certificate → load balancer → compute, and declares outputs."""
+
+from __future__ import annotations
+
+from aws_cdk import CfnOutput
+from aws_cdk import aws_route53 as route53
+from constructs import Construct
+
+from payment_failover.components.certificate import ServiceCertificate
+from payment_failover.components.compute import Compute
+from payment_failover.components.load_balancer import HealthCheckTiming, LoadBalancer
+from payment_failover.components.network import Network
+from payment_failover.governance import acknowledge_named_availability_zones
+from payment_failover.names import ResourceNames
+from payment_failover.settings import Settings
+from payment_failover.stacks.zonal_stack import ZonalStack
+
+SERVICE_PORT = 8080
+
+
+class ServiceStack(ZonalStack):
+    """The web tier of the payment service in one region."""
+
+    def __init__(self, scope: Construct, id_: str, *, settings: Settings, names: ResourceNames) -> None:
+        super().__init__(scope, id_, availability_zones=settings.availability_zones, stack_name=names.service_stack)
+
+        network = Network(self, "Network", availability_zones=settings.availability_zones, vpc_name=names.vpc)
+        acknowledge_named_availability_zones(network)
+        hosted_zone = route53.HostedZone.from_hosted_zone_attributes(
+            self, "HostedZone", hosted_zone_id=settings.hosted_zone_id, zone_name=settings.hosted_zone_name
+        )
+        certificate = ServiceCertificate(
+            self,
+            "Certificate",
+            domain_name=settings.domain_name,
+            hosted_zone=hosted_zone,
+            existing_certificate_arn=settings.certificate_arn,
+            certificate_name=names.certificate,
+        )
+        load_balancer = LoadBalancer(
+            self,
+            "LoadBalancer",
+            vpc=network.vpc,
+            subnets=network.public_subnets,
+            certificate=certificate.certificate,
+            target_port=SERVICE_PORT,
+            health_check=HealthCheckTiming(interval_seconds=settings.health_check_interval_seconds),
+            load_balancer_name=names.load_balancer,
+            target_group_name=names.target_group,
+        )
+        compute = Compute(
+            self,
+            "Compute",
+            vpc=network.vpc,
+            subnets=network.private_subnets,
+            instance_type=settings.instance_type,
+            min_capacity=settings.min_capacity,
+            max_capacity=settings.max_capacity,
+            service_port=SERVICE_PORT,
+            name=names.auto_scaling_group,
+        )
+        # Registering the group also opens the service port from the ALB's security group only (R7).
+        load_balancer.target_group.add_target(compute.auto_scaling_group)
+
+        self.network = network
+        self.load_balancer = load_balancer
+        self.compute = compute
+        self._outputs(settings, load_balancer, compute)
+
+    def _outputs(self, settings: Settings, load_balancer: LoadBalancer, compute: Compute) -> None:
+        alb = load_balancer.load_balancer
+        tg = load_balancer.target_group
+        outputs = {
+            "ServiceUrl": (f"https://{settings.domain_name}/health", "HTTPS health URL of the payment service"),
+            "LoadBalancerDnsName": (alb.load_balancer_dns_name, "DNS name of the Application Load Balancer"),
+            "LoadBalancerArn": (alb.load_balancer_arn, "ARN of the Application Load Balancer"),
+            "LoadBalancerFullName": (alb.load_balancer_full_name, "CloudWatch dimension value of the ALB"),
+            "TargetGroupArn": (tg.target_group_arn, "ARN of the instances' target group"),
+            "TargetGroupFullName": (tg.target_group_full_name, "CloudWatch dimension value of the target group"),
+            "AutoScalingGroupName": (compute.auto_scaling_group.auto_scaling_group_name, "Name of the ASG"),
+            "VpcId": (self.network.vpc.vpc_id, "VPC of the web tier"),
+        }
+        for output_id, (value, description) in outputs.items():
+            CfnOutput(self, output_id, value=value, description=description)
