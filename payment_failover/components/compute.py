@@ -117,10 +117,16 @@ class Compute(Construct):
                 additional_types=[autoscaling.AdditionalHealthCheckType.ELB],
                 grace_period=Duration.seconds(HEALTH_CHECK_GRACE_SECONDS),
             ),
+            # A deployment must not switch failover off: health checks, replacement and AZ rebalancing
+            # stay active while CloudFormation rolls instances (CDK's default suspends all three).
             update_policy=autoscaling.UpdatePolicy.rolling_update(
                 max_batch_size=len(vpc.availability_zones),
                 min_instances_in_service=min_capacity,
                 pause_time=Duration.minutes(2),
+                suspend_processes=[
+                    autoscaling.ScalingProcess.ALARM_NOTIFICATION,
+                    autoscaling.ScalingProcess.SCHEDULED_ACTIONS,
+                ],
             ),
         )
         Tags.of(self).add("Name", name)

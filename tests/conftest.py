@@ -1,0 +1,45 @@
+"""Session fixtures: each configuration of the Stage is synthesized once per test session."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+from tests.support import SynthesizedStage, settings_from, synthesize
+
+# Tests must not depend on the developer's shell: no ambient product settings, AWS credentials
+# or CDK context leak into a synth.
+_AMBIENT_PREFIXES = ("PAYMENT_FAILOVER_", "AWS_", "CDK_")
+
+CUSTOM_CONTEXT = {
+    "environmentSuffix": "prod-eu",
+    "account": "210987654321",
+    "domainName": "pay.payments-corp.net",
+    "hostedZoneName": "payments-corp.net",
+    "hostedZoneId": "Z0123456789ABCDEFGHIJ",
+    "certificateArn": "arn:aws:acm:eu-central-1:210987654321:certificate/0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d",
+    "instanceType": "m7g.large",
+    "minCapacity": "9",
+    "maxCapacity": "9",
+    "healthCheckIntervalSeconds": "10",
+    "tags": '{"Environment": "Staging", "FailoverEnabled": "true", "CostCenter": "payments-42"}',
+}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    for name in list(os.environ):
+        if name.startswith(_AMBIENT_PREFIXES):
+            del os.environ[name]
+
+
+@pytest.fixture(scope="session")
+def default_stage() -> SynthesizedStage:
+    """The Stage exactly as `make synth` builds it with no configuration."""
+    return synthesize(settings_from())
+
+
+@pytest.fixture(scope="session")
+def custom_stage() -> SynthesizedStage:
+    """Every setting moved off its default, including an imported certificate and a Graviton type."""
+    return synthesize(settings_from(CUSTOM_CONTEXT))

@@ -1,0 +1,73 @@
+"""Test helpers: synthesize a Stage for given settings, and scrub volatile values for snapshots."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import aws_cdk as cdk
+from aws_cdk.assertions import Template
+
+from payment_failover.settings import Settings, load_settings
+from payment_failover.stacks.zonal_stack import ZonalStack
+from payment_failover.stage import PaymentFailoverStage
+
+AZS = ("eu-central-1a", "eu-central-1b", "eu-central-1c")
+ENV = cdk.Environment(account="123456789012", region="eu-central-1")
+_ASSET_HASH = re.compile(r"\b[0-9a-f]{64}\b")
+
+
+@dataclass(frozen=True)
+class SynthesizedStage:
+    settings: Settings
+    stage: PaymentFailoverStage
+    templates: dict[str, Template]
+
+    @property
+    def service(self) -> Template:
+        return self.templates[self.stage.service.stack_name]
+
+
+def settings_from(context: dict[str, Any] | None = None, environ: dict[str, str] | None = None) -> Settings:
+    return load_settings(context or {}, environ or {})
+
+
+def synthesize(settings: Settings) -> SynthesizedStage:
+    """Build the real Stage for these settings, the way app.py does, and template every stack."""
+    app = cdk.App()
+    stage = PaymentFailoverStage(app, f"PaymentFailover-{settings.environment_suffix}", settings=settings)
+    stacks = [child for child in stage.node.children if isinstance(child, cdk.Stack)]
+    return SynthesizedStage(settings, stage, {stack.stack_name: Template.from_stack(stack) for stack in stacks})
+
+
+def bare_stack() -> ZonalStack:
+    """A stack in eu-central-1 with the three product AZs, for testing one construct on its own."""
+    return ZonalStack(cdk.App(), "Test", availability_zones=AZS, env=ENV)
+
+
+def scrubbed(template: Template) -> Any:
+    """Template JSON with values that change for no reason of ours (asset hashes, CDK metadata) removed."""
+    body = template.to_json()
+    body.get("Resources", {}).pop("CDKMetadata", None)
+    return _scrub(body)
+
+
+def _scrub(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _scrub(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_scrub(item) for item in value]
+    if isinstance(value, str):
+        return _ASSET_HASH.sub("<asset-hash>", value)
+    return value
+
+
+def resources_of_type(template: Template, type_: str) -> dict[str, Any]:
+    return dict(template.find_resources(type_))
+
+
+def single(template: Template, type_: str) -> dict[str, Any]:
+    found = list(template.find_resources(type_).values())
+    assert len(found) == 1, f"expected one {type_}, found {len(found)}"
+    return found[0]["Properties"]

@@ -1,0 +1,151 @@
+"""R5, R6: balanced ASG over the private subnets, replaced on ELB health, hardened launch template."""
+
+from __future__ import annotations
+
+import pytest
+from aws_cdk.assertions import Match, Template
+
+from payment_failover.components import compute
+from payment_failover.components.compute import Compute
+from payment_failover.components.network import Network
+from tests.support import AZS, bare_stack, single
+
+
+def _template(instance_type: str = "t3.small") -> Template:
+    stack = bare_stack()
+    network = Network(stack, "Network", availability_zones=AZS, vpc_name="test")
+    Compute(
+        stack,
+        "Compute",
+        vpc=network.vpc,
+        subnets=network.private_subnets,
+        instance_type=instance_type,
+        min_capacity=6,
+        max_capacity=9,
+        service_port=8080,
+        name="payment-failover-test",
+    )
+    return Template.from_stack(stack)
+
+
+@pytest.fixture(scope="module")
+def template() -> Template:
+    return _template()
+
+
+@pytest.fixture(scope="module")
+def launch_data(template: Template) -> dict:
+    return single(template, "AWS::EC2::LaunchTemplate")["LaunchTemplateData"]
+
+
+def test_r5_asg_runs_6_to_9_instances_in_the_three_private_subnets(template: Template) -> None:
+    asg = single(template, "AWS::AutoScaling::AutoScalingGroup")
+    assert (asg["MinSize"], asg["MaxSize"]) == ("6", "9")
+    private = template.find_resources(
+        "AWS::EC2::Subnet",
+        {"Properties": {"Tags": Match.array_with([{"Key": "aws-cdk:subnet-type", "Value": "Private"}])}},
+    )
+    assert sorted(ref["Ref"] for ref in asg["VPCZoneIdentifier"]) == sorted(private)
+
+
+def test_r5_desired_capacity_is_left_to_min_size_so_deploys_never_shrink_a_scaled_out_group(
+    template: Template,
+) -> None:
+    """CloudFormation creates the group at MinSize (2 per AZ); pinning DesiredCapacity would reset scale-out."""
+    assert "DesiredCapacity" not in single(template, "AWS::AutoScaling::AutoScalingGroup")
+
+
+def test_r5_elb_health_checks_with_300_second_grace(template: Template) -> None:
+    template.has_resource_properties(
+        "AWS::AutoScaling::AutoScalingGroup", {"HealthCheckType": "ELB", "HealthCheckGracePeriod": 300}
+    )
+
+
+def test_r5_capacity_is_kept_balanced_across_azs(template: Template) -> None:
+    asg = template.find_resources("AWS::AutoScaling::AutoScalingGroup")
+    (resource,) = asg.values()
+    assert resource["Properties"]["AvailabilityZoneDistribution"] == {
+        "CapacityDistributionStrategy": "balanced-best-effort"
+    }
+
+
+def test_r5_failover_stays_on_during_a_rolling_deployment(template: Template) -> None:
+    """Health checks, replacement and AZ rebalancing are never suspended by an update."""
+    (resource,) = template.find_resources("AWS::AutoScaling::AutoScalingGroup").values()
+    rolling = resource["UpdatePolicy"]["AutoScalingRollingUpdate"]
+    assert not {"HealthCheck", "ReplaceUnhealthy", "AZRebalance"} & set(rolling["SuspendProcesses"])
+    assert rolling["MinInstancesInService"] == 6
+
+
+def test_r5_a_scaling_policy_tracks_cpu(template: Template) -> None:
+    template.has_resource_properties(
+        "AWS::AutoScaling::ScalingPolicy",
+        {
+            "PolicyType": "TargetTrackingScaling",
+            "TargetTrackingConfiguration": {
+                "PredefinedMetricSpecification": {"PredefinedMetricType": "ASGAverageCPUUtilization"},
+                "TargetValue": 60,
+            },
+        },
+    )
+
+
+def test_r6_t3_small_on_amazon_linux_2023(template: Template, launch_data: dict) -> None:
+    assert launch_data["InstanceType"] == "t3.small"
+    parameter = launch_data["ImageId"]["Ref"]
+    assert template.to_json()["Parameters"][parameter]["Default"] == (
+        "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-6.1-x86_64"
+    )
+
+
+def test_r6_graviton_instance_types_get_the_arm64_image() -> None:
+    template = _template(instance_type="m7g.large")
+    data = single(template, "AWS::EC2::LaunchTemplate")["LaunchTemplateData"]
+    default = template.to_json()["Parameters"][data["ImageId"]["Ref"]]["Default"]
+    assert default.endswith("al2023-ami-kernel-6.1-arm64")
+
+
+def test_r6_imdsv2_required(launch_data: dict) -> None:
+    assert launch_data["MetadataOptions"] == {"HttpTokens": "required", "HttpPutResponseHopLimit": 1}
+
+
+def test_r6_encrypted_gp3_root_volume(launch_data: dict) -> None:
+    assert launch_data["BlockDeviceMappings"] == [
+        {
+            "DeviceName": "/dev/xvda",
+            "Ebs": {"Encrypted": True, "VolumeType": "gp3", "VolumeSize": 8, "DeleteOnTermination": True},
+        }
+    ]
+
+
+def test_r6_no_ssh_key_and_session_manager_only_role(template: Template, launch_data: dict) -> None:
+    assert "KeyName" not in launch_data
+    role = single(template, "AWS::IAM::Role")
+    assert role["ManagedPolicyArns"] == [
+        {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":iam::aws:policy/AmazonSSMManagedInstanceCore"]]}
+    ]
+    assert "Policies" not in role
+    template.resource_count_is("AWS::IAM::Policy", 0)
+
+
+def test_r6_user_data_installs_and_starts_the_health_service(launch_data: dict) -> None:
+    script = "".join(part for part in launch_data["UserData"]["Fn::Base64"] if isinstance(part, str))
+    assert compute.HEALTH_SERVICE_FILE.read_text().strip() in script
+    assert "Environment=HEALTH_PORT=8080" in script
+    assert "systemctl enable --now payment-health.service" in script
+    assert script.startswith("#!/bin/bash")
+
+
+def test_r7_instances_accept_traffic_from_nothing_by_themselves(template: Template) -> None:
+    """The only ingress comes from wiring to the ALB (tested on the Stage)."""
+    sg = template.find_resources(
+        "AWS::EC2::SecurityGroup", {"Properties": {"GroupDescription": Match.string_like_regexp("Payment instances")}}
+    )
+    (props,) = [resource["Properties"] for resource in sg.values()]
+    assert "SecurityGroupIngress" not in props
+    template.resource_count_is("AWS::EC2::SecurityGroupIngress", 0)
+
+
+def test_user_data_refuses_a_file_that_would_end_its_heredoc_early() -> None:
+    with pytest.raises(ValueError, match="heredoc marker"):
+        compute._write_file("/tmp/x", "a\nPAYMENT_FAILOVER_EOF\nb", mode="0644")
