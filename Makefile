@@ -65,6 +65,8 @@ flags: setup
 	$(CDK) flags --unstable=flags --set --all --recommended --yes
 	# Deliberate: no Lambda-backed custom resource to empty the default security group (README, Decisions).
 	$(CDK) flags --unstable=flags --set @aws-cdk/aws-ec2:restrictDefaultSecurityGroup --value false --yes
+	# Deliberate: strong cross-region references keep the health check alive while the us-east-1 alarm uses it.
+	$(BIN)/python -c "import json; p = 'cdk.json'; d = json.load(open(p)); d['context']['@aws-cdk/core:defaultCrossStackReferences'] = 'strong'; open(p, 'w').write(json.dumps(d, indent=2) + '\n')"
 
 deploy: $(STAMPS)/python-runtime $(STAMPS)/node
 	$(CDK) deploy $(STACKS) -c deploy=true --require-approval broadening

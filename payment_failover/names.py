@@ -36,6 +36,26 @@ class ResourceNames:
     def auto_scaling_group(self) -> str:
         return f"payment-failover-{self.suffix}"
 
+    @property
+    def dns_alarm_stack(self) -> str:
+        return f"payment-failover-{self.suffix}-dns-alarms"
+
+    @property
+    def topic(self) -> str:
+        return f"payment-failover-{self.suffix}-events"
+
+    @property
+    def dns_topic(self) -> str:
+        return f"payment-failover-{self.suffix}-dns-events"
+
+    @property
+    def alarm_prefix(self) -> str:
+        return f"payment-failover-{self.suffix}"
+
+    @property
+    def dashboard(self) -> str:
+        return f"payment-failover-{self.suffix}"
+
 
 def _elb_name(name: str) -> str:
     if len(name) > ELB_NAME_LIMIT:

@@ -35,6 +35,24 @@ _FALSE = {"false", "0", "no", ""}
 
 # Health-check interval limits of an ALB target group (seconds).
 ALB_INTERVAL_RANGE = (5, 300)
+# Route 53 health checks: the intervals and checker regions the service accepts.
+DNS_INTERVALS = (10, 30)
+DNS_FAILURE_THRESHOLD_RANGE = (1, 10)
+DNS_CHECKER_REGIONS = frozenset(
+    {
+        "us-east-1",
+        "us-west-1",
+        "us-west-2",
+        "eu-west-1",
+        "ap-southeast-1",
+        "ap-southeast-2",
+        "ap-northeast-1",
+        "sa-east-1",
+    }
+)
+MIN_DNS_CHECKER_REGIONS = 3
+LATENCY_MS_RANGE = (1, 60_000)
+ERROR_RATE_RANGE = (1, 100)
 # The balance rule of R5: at least 2 and at most 3 instances per Availability Zone.
 MIN_PER_AZ = 2
 MAX_PER_AZ = 3
@@ -61,6 +79,11 @@ class Settings:
     max_capacity: int = defaults.MAX_CAPACITY
     health_check_interval_seconds: int = defaults.HEALTH_CHECK_INTERVAL_SECONDS
     alarm_email: str | None = None
+    latency_p99_threshold_ms: int = defaults.LATENCY_P99_THRESHOLD_MS
+    error_rate_percent: int = defaults.ERROR_RATE_PERCENT
+    dns_health_check_interval_seconds: int = defaults.DNS_HEALTH_CHECK_INTERVAL_SECONDS
+    dns_failure_threshold: int = defaults.DNS_FAILURE_THRESHOLD
+    dns_health_check_regions: tuple[str, ...] = defaults.DNS_HEALTH_CHECK_REGIONS
     tags: tuple[tuple[str, str], ...] = field(default=defaults.TAGS)
     deploy: bool = False
 
@@ -95,6 +118,11 @@ KEYS = (
     "maxCapacity",
     "healthCheckIntervalSeconds",
     "alarmEmail",
+    "latencyP99ThresholdMs",
+    "errorRatePercent",
+    "dnsHealthCheckIntervalSeconds",
+    "dnsFailureThreshold",
+    "dnsHealthCheckRegions",
     "tags",
     "deploy",
 )
@@ -200,6 +228,12 @@ def _tag_pairs(value: Any, origin: str) -> tuple[tuple[str, str], ...]:
             )
         pairs.append((key, tag_value))
     return tuple(pairs)
+
+
+def _check_range(origin: str, value: int, bounds: tuple[int, int], unit: str) -> None:
+    low, high = bounds
+    if not low <= value <= high:
+        raise fail(origin, value, f"use {low} to {high} {unit}")
 
 
 def _is_within(domain: str, zone: str) -> bool:
@@ -314,6 +348,26 @@ def load_settings(context: Mapping[str, Any], environ: Mapping[str, str]) -> Set
     if alarm_email is not None and not _EMAIL.match(alarm_email):
         raise fail(origin("alarmEmail"), alarm_email, "expected an e-mail address such as oncall@example.com")
 
+    latency = read.get("latencyP99ThresholdMs", defaults.LATENCY_P99_THRESHOLD_MS, _integer)
+    _check_range(origin("latencyP99ThresholdMs"), latency, LATENCY_MS_RANGE, "milliseconds")
+    error_rate = read.get("errorRatePercent", defaults.ERROR_RATE_PERCENT, _integer)
+    _check_range(origin("errorRatePercent"), error_rate, ERROR_RATE_RANGE, "percent")
+
+    dns_interval = read.get("dnsHealthCheckIntervalSeconds", defaults.DNS_HEALTH_CHECK_INTERVAL_SECONDS, _integer)
+    if dns_interval not in DNS_INTERVALS:
+        raise fail(origin("dnsHealthCheckIntervalSeconds"), dns_interval, "Route 53 checks every 10 or 30 seconds")
+    dns_threshold = read.get("dnsFailureThreshold", defaults.DNS_FAILURE_THRESHOLD, _integer)
+    _check_range(origin("dnsFailureThreshold"), dns_threshold, DNS_FAILURE_THRESHOLD_RANGE, "consecutive failures")
+    dns_regions: tuple[str, ...] = read.get("dnsHealthCheckRegions", defaults.DNS_HEALTH_CHECK_REGIONS, _string_list)
+    unknown = sorted(set(dns_regions) - DNS_CHECKER_REGIONS)
+    if len(set(dns_regions)) < MIN_DNS_CHECKER_REGIONS or unknown:
+        raise fail(
+            origin("dnsHealthCheckRegions"),
+            ",".join(dns_regions),
+            f"give at least {MIN_DNS_CHECKER_REGIONS} distinct Route 53 checker regions from "
+            + ", ".join(sorted(DNS_CHECKER_REGIONS)),
+        )
+
     settings = Settings(
         environment_suffix=suffix,
         account=account,
@@ -328,6 +382,11 @@ def load_settings(context: Mapping[str, Any], environ: Mapping[str, str]) -> Set
         max_capacity=max_capacity,
         health_check_interval_seconds=interval,
         alarm_email=alarm_email,
+        latency_p99_threshold_ms=latency,
+        error_rate_percent=error_rate,
+        dns_health_check_interval_seconds=dns_interval,
+        dns_failure_threshold=dns_threshold,
+        dns_health_check_regions=tuple(dns_regions),
         tags=read.get("tags", defaults.TAGS, _tag_pairs),
         deploy=read.get("deploy", False, _boolean),
     )

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from aws_cdk import Environment, Stage, Tags
+from aws_cdk import Environment, Stage
 from constructs import Construct
 
+from payment_failover.components.dns_failover import ROUTE53_METRICS_REGION
 from payment_failover.names import ResourceNames
 from payment_failover.settings import Settings
+from payment_failover.stacks.dns_alarm_stack import DnsAlarmStack
 from payment_failover.stacks.service_stack import ServiceStack
+from payment_failover.tagging import tag_everything
 
 
 class PaymentFailoverStage(Stage):
@@ -17,6 +20,14 @@ class PaymentFailoverStage(Stage):
         super().__init__(scope, id_, env=Environment(account=settings.account, region=settings.region))
         names = ResourceNames(settings.environment_suffix)
         self.service = ServiceStack(self, "Service", settings=settings, names=names)
+        # Cross-region reference: the alarm's dimension is the real health check's id, carried over by CDK.
+        self.dns_alarms = DnsAlarmStack(
+            self,
+            "DnsAlarms",
+            env=Environment(account=settings.account, region=ROUTE53_METRICS_REGION),
+            names=names,
+            health_check_id=self.service.dns.health_check.health_check_id,
+            alarm_email=settings.alarm_email,
+        )
         # Tags go on the Stage so every resource, and every instance the ASG launches, carries them (R12).
-        for key, value in settings.tags:
-            Tags.of(self).add(key, value)
+        tag_everything(self, settings.tags)

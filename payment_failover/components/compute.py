@@ -8,6 +8,7 @@ from aws_cdk import Duration, Tags
 from aws_cdk import aws_autoscaling as autoscaling
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 RUNTIME_DIR = Path(__file__).resolve().parent.parent / "runtime"
@@ -60,6 +61,7 @@ class Compute(Construct):
         max_capacity: int,
         service_port: int,
         name: str,
+        notifications_topic: sns.ITopic,
     ) -> None:
         super().__init__(scope, id_)
         self.security_group = ec2.SecurityGroup(
@@ -112,6 +114,9 @@ class Compute(Construct):
             launch_template=self.launch_template,
             min_capacity=min_capacity,
             max_capacity=max_capacity,
+            # Launches, terminations and their failures are failover events the on-call engineer is told about.
+            notifications=[autoscaling.NotificationConfiguration(topic=notifications_topic)],
+            group_metrics=[autoscaling.GroupMetrics.all()],
             az_capacity_distribution_strategy=autoscaling.CapacityDistributionStrategy.BALANCED_BEST_EFFORT,
             health_checks=autoscaling.HealthChecks.with_additional_checks(
                 additional_types=[autoscaling.AdditionalHealthCheckType.ELB],

@@ -6,9 +6,14 @@ from aws_cdk import CfnOutput
 from aws_cdk import aws_route53 as route53
 from constructs import Construct
 
+from payment_failover.components.alarms import FailoverAlarms
+from payment_failover.components.alerting import FailoverTopic
 from payment_failover.components.certificate import ServiceCertificate
 from payment_failover.components.compute import Compute
+from payment_failover.components.dashboard import FailoverDashboard
+from payment_failover.components.dns_failover import DnsFailover
 from payment_failover.components.load_balancer import HealthCheckTiming, LoadBalancer
+from payment_failover.components.metrics import WebTierMetrics
 from payment_failover.components.network import Network
 from payment_failover.governance import acknowledge_named_availability_zones
 from payment_failover.names import ResourceNames
@@ -48,6 +53,9 @@ class ServiceStack(ZonalStack):
             load_balancer_name=names.load_balancer,
             target_group_name=names.target_group,
         )
+        alerting = FailoverTopic(
+            self, "Alerting", topic_name=names.topic, alarm_email=settings.alarm_email, autoscaling_publishes=True
+        )
         compute = Compute(
             self,
             "Compute",
@@ -58,11 +66,52 @@ class ServiceStack(ZonalStack):
             max_capacity=settings.max_capacity,
             service_port=SERVICE_PORT,
             name=names.auto_scaling_group,
+            notifications_topic=alerting.topic,
         )
         # Registering the group also opens the service port from the ALB's security group only (R7).
         load_balancer.target_group.add_target(compute.auto_scaling_group)
 
+        dns = DnsFailover(
+            self,
+            "DnsFailover",
+            domain_name=settings.domain_name,
+            hosted_zone=hosted_zone,
+            load_balancer=load_balancer.load_balancer,
+            request_interval_seconds=settings.dns_health_check_interval_seconds,
+            failure_threshold=settings.dns_failure_threshold,
+            checker_regions=settings.dns_health_check_regions,
+        )
+        metrics = WebTierMetrics(
+            load_balancer=load_balancer.load_balancer,
+            target_group=load_balancer.target_group,
+            auto_scaling_group=compute.auto_scaling_group,
+        )
+        alarms = FailoverAlarms(
+            self,
+            "Alarms",
+            metrics=metrics,
+            availability_zones=settings.availability_zones,
+            min_capacity=settings.min_capacity,
+            latency_p99_threshold_ms=settings.latency_p99_threshold_ms,
+            error_rate_percent=settings.error_rate_percent,
+            topic=alerting.topic,
+            name_prefix=names.alarm_prefix,
+        )
+        dashboard = FailoverDashboard(
+            self,
+            "Dashboard",
+            dashboard_name=names.dashboard,
+            metrics=metrics,
+            availability_zones=settings.availability_zones,
+            health_check_id=dns.health_check.health_check_id,
+            alarms=alarms.alarms,
+        )
+
         self.network = network
+        self.alerting = alerting
+        self.dns = dns
+        self.alarms = alarms
+        self.dashboard = dashboard
         self.load_balancer = load_balancer
         self.compute = compute
         self._outputs(settings, load_balancer, compute)
@@ -79,6 +128,13 @@ class ServiceStack(ZonalStack):
             "TargetGroupFullName": (tg.target_group_full_name, "CloudWatch dimension value of the target group"),
             "AutoScalingGroupName": (compute.auto_scaling_group.auto_scaling_group_name, "Name of the ASG"),
             "VpcId": (self.network.vpc.vpc_id, "VPC of the web tier"),
+            "FailoverTopicArn": (self.alerting.topic.topic_arn, "SNS topic for failover events"),
+            "HealthCheckId": (self.dns.health_check.health_check_id, "Route 53 health check of the public endpoint"),
+            "DashboardUrl": (
+                f"https://{self.region}.console.aws.amazon.com/cloudwatch/home?region={self.region}"
+                f"#dashboards:name={self.dashboard.dashboard.dashboard_name}",
+                "CloudWatch failover dashboard",
+            ),
         }
         for output_id, (value, description) in outputs.items():
             CfnOutput(self, output_id, value=value, description=description)

@@ -67,9 +67,15 @@ def test_cli_synth_of_the_stage_writes_every_template_with_three_azs(tmp_path: P
         check=False,
     )
     assert result.returncode == 0, result.stderr
-    templates = sorted(out.glob("assembly-*/*.template.json"))
-    assert [path.parent.name for path in templates] == ["assembly-PaymentFailover-dev"]
-    body = json.loads(templates[0].read_text())
+    assembly = out / "assembly-PaymentFailover-dev"
+    artifacts = json.loads((assembly / "manifest.json").read_text())["artifacts"]
+    stacks = {
+        artifact["displayName"]: artifact["properties"]["templateFile"]
+        for artifact in artifacts.values()
+        if artifact["type"] == "aws:cloudformation:stack"
+    }
+    assert sorted(stacks) == ["PaymentFailover-dev/DnsAlarms", "PaymentFailover-dev/Service"]
+    body = json.loads((assembly / stacks["PaymentFailover-dev/Service"]).read_text())
     subnets = [r for r in body["Resources"].values() if r["Type"] == "AWS::EC2::Subnet"]
     assert {s["Properties"]["AvailabilityZone"] for s in subnets} == {"eu-central-1a", "eu-central-1b", "eu-central-1c"}
     assert (

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from aws_cdk import aws_sns as sns
 from aws_cdk.assertions import Match, Template
 
 from payment_failover.components import compute
@@ -24,6 +25,7 @@ def _template(instance_type: str = "t3.small") -> Template:
         max_capacity=9,
         service_port=8080,
         name="payment-failover-test",
+        notifications_topic=sns.Topic(stack, "Events"),
     )
     return Template.from_stack(stack)
 
@@ -144,6 +146,24 @@ def test_r7_instances_accept_traffic_from_nothing_by_themselves(template: Templa
     (props,) = [resource["Properties"] for resource in sg.values()]
     assert "SecurityGroupIngress" not in props
     template.resource_count_is("AWS::EC2::SecurityGroupIngress", 0)
+
+
+def test_r9_asg_notifies_launches_terminations_and_their_failures(template: Template) -> None:
+    asg = single(template, "AWS::AutoScaling::AutoScalingGroup")
+    (config,) = asg["NotificationConfigurations"]
+    assert set(config["NotificationTypes"]) == {
+        "autoscaling:EC2_INSTANCE_LAUNCH",
+        "autoscaling:EC2_INSTANCE_LAUNCH_ERROR",
+        "autoscaling:EC2_INSTANCE_TERMINATE",
+        "autoscaling:EC2_INSTANCE_TERMINATE_ERROR",
+    }
+    (topic_id,) = template.find_resources("AWS::SNS::Topic")
+    assert config["TopicARN"] == {"Ref": topic_id}
+
+
+def test_r8_group_metrics_are_enabled_for_the_in_service_alarm(template: Template) -> None:
+    (collection,) = single(template, "AWS::AutoScaling::AutoScalingGroup")["MetricsCollection"]
+    assert collection["Granularity"] == "1Minute"
 
 
 def test_user_data_refuses_a_file_that_would_end_its_heredoc_early() -> None:

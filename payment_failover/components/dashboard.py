@@ -1,0 +1,80 @@
+"""Failover dashboard (R10): built only from Metric objects, so CloudWatch gets the flat array format."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from aws_cdk import aws_cloudwatch as cloudwatch
+from constructs import Construct
+
+from payment_failover.components.alarms import MIN_HEALTHY_PER_AZ
+from payment_failover.components.dns_failover import health_check_status_metric
+from payment_failover.components.metrics import WebTierMetrics
+
+WIDTH = 8
+
+
+class FailoverDashboard(Construct):
+    """The failover state of every AZ at a glance, then traffic, errors, DNS health and alarm states."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        dashboard_name: str,
+        metrics: WebTierMetrics,
+        availability_zones: Sequence[str],
+        health_check_id: str,
+        alarms: Sequence[cloudwatch.IAlarm],
+    ) -> None:
+        super().__init__(scope, id_)
+        self.dashboard = cloudwatch.Dashboard(self, "Dashboard", dashboard_name=dashboard_name)
+        self.dashboard.add_widgets(
+            cloudwatch.GraphWidget(
+                title="Healthy hosts per AZ (alarm below 2)",
+                width=WIDTH,
+                left=[
+                    metrics.target_metric("HealthyHostCount", availability_zone=az, statistic="Minimum", label=az)
+                    for az in availability_zones
+                ],
+                left_annotations=[cloudwatch.HorizontalAnnotation(value=MIN_HEALTHY_PER_AZ, label="minimum per AZ")],
+                left_y_axis=cloudwatch.YAxisProps(min=0),
+            ),
+            cloudwatch.GraphWidget(
+                title="ASG desired vs in service",
+                width=WIDTH,
+                left=[
+                    metrics.group_metric("GroupDesiredCapacity", statistic="Average", label="desired"),
+                    metrics.group_metric("GroupInServiceInstances", statistic="Minimum", label="in service"),
+                ],
+                left_y_axis=cloudwatch.YAxisProps(min=0),
+            ),
+            cloudwatch.GraphWidget(
+                title="Route 53 health check status (us-east-1)",
+                width=WIDTH,
+                left=[health_check_status_metric(health_check_id)],
+                left_y_axis=cloudwatch.YAxisProps(min=0, max=1),
+            ),
+        )
+        self.dashboard.add_widgets(
+            cloudwatch.GraphWidget(
+                title="Requests", width=WIDTH, left=[metrics.load_balancer_metric("RequestCount", label="Requests")]
+            ),
+            cloudwatch.GraphWidget(
+                title="Target response time",
+                width=WIDTH,
+                left=[
+                    metrics.target_metric("TargetResponseTime", statistic="p50", label="p50"),
+                    metrics.target_metric("TargetResponseTime", statistic="p99", label="p99"),
+                ],
+            ),
+            cloudwatch.GraphWidget(
+                title="5xx responses (%)",
+                width=WIDTH,
+                left=[metrics.load_balancer_5xx_rate(), metrics.target_5xx_rate()],
+            ),
+        )
+        self.dashboard.add_widgets(
+            cloudwatch.AlarmStatusWidget(title="Failover alarms", width=3 * WIDTH, alarms=list(alarms))
+        )

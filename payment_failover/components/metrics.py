@@ -1,0 +1,96 @@
+"""CloudWatch metrics of the web tier, each carrying every dimension it needs to show data.
+
+Alarms and the dashboard both draw from here, so a widget can never lose the TargetGroup or
+LoadBalancer dimension that its alarm has (seed failures 4 and 6). Dimension values are the
+`*_full_name` attributes, never ARNs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from aws_cdk import Duration
+from aws_cdk import aws_autoscaling as autoscaling
+from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_elasticloadbalancingv2 as elbv2
+
+PERIOD = Duration.seconds(60)
+ALB_NAMESPACE = "AWS/ApplicationELB"
+ASG_NAMESPACE = "AWS/AutoScaling"
+
+
+@dataclass(frozen=True)
+class WebTierMetrics:
+    load_balancer: elbv2.ApplicationLoadBalancer
+    target_group: elbv2.ApplicationTargetGroup
+    auto_scaling_group: autoscaling.IAutoScalingGroup
+
+    def load_balancer_metric(self, name: str, *, statistic: str = "Sum", label: str | None = None) -> cloudwatch.Metric:
+        """A metric of the load balancer as a whole (e.g. its own 5xx)."""
+        return self._alb(name, {"LoadBalancer": self.load_balancer.load_balancer_full_name}, statistic, label)
+
+    def target_metric(
+        self, name: str, *, statistic: str = "Sum", availability_zone: str | None = None, label: str | None = None
+    ) -> cloudwatch.Metric:
+        """A metric of the target group behind this load balancer, optionally in one AZ."""
+        dimensions = {
+            "TargetGroup": self.target_group.target_group_full_name,
+            "LoadBalancer": self.load_balancer.load_balancer_full_name,
+        }
+        if availability_zone is not None:
+            dimensions["AvailabilityZone"] = availability_zone
+        return self._alb(name, dimensions, statistic, label)
+
+    def group_metric(self, name: str, *, statistic: str, label: str | None = None) -> cloudwatch.Metric:
+        """An Auto Scaling group metric (needs the group metrics enabled on the ASG)."""
+        return cloudwatch.Metric(
+            namespace=ASG_NAMESPACE,
+            metric_name=name,
+            dimensions_map={"AutoScalingGroupName": self.auto_scaling_group.auto_scaling_group_name},
+            statistic=statistic,
+            period=PERIOD,
+            label=label,
+        )
+
+    def load_balancer_5xx_rate(self) -> cloudwatch.MathExpression:
+        return _percent(
+            "alb",
+            self.load_balancer_metric("HTTPCode_ELB_5XX_Count"),
+            self.load_balancer_metric("RequestCount"),
+            "ALB 5xx %",
+        )
+
+    def target_5xx_rate(self) -> cloudwatch.MathExpression:
+        return _percent(
+            "target",
+            self.target_metric("HTTPCode_Target_5XX_Count"),
+            self.target_metric("RequestCount"),
+            "Target 5xx %",
+        )
+
+    @staticmethod
+    def _alb(name: str, dimensions: dict[str, str], statistic: str, label: str | None) -> cloudwatch.Metric:
+        return cloudwatch.Metric(
+            namespace=ALB_NAMESPACE,
+            metric_name=name,
+            dimensions_map=dimensions,
+            statistic=statistic,
+            period=PERIOD,
+            label=label,
+        )
+
+
+def _percent(
+    source: str, errors: cloudwatch.Metric, requests: cloudwatch.Metric, label: str
+) -> cloudwatch.MathExpression:
+    """5xx responses as a percentage of requests; 0 when there is no traffic.
+
+    The ids carry the source so two rates can share one graph.
+    """
+    e, r = f"{source}_errors", f"{source}_requests"
+    return cloudwatch.MathExpression(
+        expression=f"IF({r} > 0, 100 * {e} / {r}, 0)",
+        using_metrics={e: errors, r: requests},
+        label=label,
+        period=PERIOD,
+    )
