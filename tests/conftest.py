@@ -23,6 +23,11 @@ CUSTOM_CONTEXT = {
     "minCapacity": "9",
     "maxCapacity": "9",
     "healthCheckIntervalSeconds": "10",
+    "latencyP99ThresholdMs": "250",
+    "errorRatePercent": "2",
+    "dnsHealthCheckIntervalSeconds": "30",
+    "dnsFailureThreshold": "2",
+    "dnsHealthCheckRegions": "us-west-2,eu-west-1,sa-east-1,ap-northeast-1",
     "tags": '{"Environment": "Staging", "FailoverEnabled": "true", "CostCenter": "payments-42"}',
 }
 
@@ -43,3 +48,9 @@ def default_stage() -> SynthesizedStage:
 def custom_stage() -> SynthesizedStage:
     """Every setting moved off its default, including an imported certificate and a Graviton type."""
     return synthesize(settings_from(CUSTOM_CONTEXT))
+
+
+@pytest.fixture(scope="session")
+def email_stage() -> SynthesizedStage:
+    """Defaults plus an on-call e-mail address."""
+    return synthesize(settings_from({"alarmEmail": "oncall@example.com"}))
