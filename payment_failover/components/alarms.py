@@ -38,6 +38,7 @@ UNHEALTHY_HOSTS = AlarmRule(evaluation_periods=2, datapoints_to_alarm=2)
 ERROR_RATE = AlarmRule(evaluation_periods=2, datapoints_to_alarm=2)
 LATENCY = AlarmRule(evaluation_periods=3, datapoints_to_alarm=3)
 IN_SERVICE = AlarmRule(evaluation_periods=5, datapoints_to_alarm=5)
+DNS_HEALTH = AlarmRule(evaluation_periods=1, datapoints_to_alarm=1)
 
 
 class FailoverAlarms(Construct):

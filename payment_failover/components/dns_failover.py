@@ -14,6 +14,7 @@ from aws_cdk import aws_route53_targets as targets
 from constructs import Construct
 
 from payment_failover.components.load_balancer import HEALTH_CHECK_PATH, HTTPS_PORT
+from payment_failover.components.metrics import PERIOD
 
 # Route 53 publishes health-check metrics in this region only.
 ROUTE53_METRICS_REGION = "us-east-1"
@@ -35,7 +36,7 @@ def health_check_status_metric(health_check_id: str) -> cloudwatch.Metric:
         metric_name="HealthCheckStatus",
         dimensions_map={"HealthCheckId": health_check_id},
         statistic="Minimum",
-        period=Duration.seconds(60),
+        period=PERIOD,
         region=ROUTE53_METRICS_REGION,
         label="Route 53 health check (1 = healthy)",
     )

@@ -6,7 +6,7 @@ from aws_cdk import CfnOutput, Environment, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from constructs import Construct
 
-from payment_failover.components.alarms import notify
+from payment_failover.components.alarms import DNS_HEALTH, notify
 from payment_failover.components.alerting import FailoverTopic
 from payment_failover.components.dns_failover import health_check_status_metric
 from payment_failover.names import ResourceNames
@@ -39,8 +39,8 @@ class DnsAlarmStack(Stack):
             metric=health_check_status_metric(health_check_id),
             threshold=1,
             comparison_operator=cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
-            evaluation_periods=1,
-            datapoints_to_alarm=1,
+            evaluation_periods=DNS_HEALTH.evaluation_periods,
+            datapoints_to_alarm=DNS_HEALTH.datapoints_to_alarm,
             treat_missing_data=cloudwatch.TreatMissingData.BREACHING,
         )
         notify(self.alarm, self.topic)
