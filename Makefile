@@ -15,16 +15,21 @@ export CDK_DISABLE_VERSION_CHECK := true
 export CDK_DISABLE_CLI_TELEMETRY := true
 # Stacks live inside a Stage: a bare `cdk synth` would select none of them.
 STACKS := '**'
+# `make deploy` ships only the stand-alone Stage: with pipeline settings given, '**' would also select the
+# pipeline's staging and production stacks and bypass its tests and approval.
+STANDALONE_STACKS := 'PaymentFailover-*/*'
+PIPELINE_STACK := payment-failover-pipeline
 CDK := npx --no-install cdk
 
-.PHONY: help setup synth test lint unit bench flags deploy clean
+.PHONY: help setup synth test lint unit templates bench flags deploy deploy-pipeline clean
 
 help:
-	@echo "make synth   set up, then synthesize every stack of the Stage into cdk.out/"
-	@echo "make test    set up, then run lint, types and the whole test suite"
-	@echo "make bench   time the full synth against a trivial CDK app"
-	@echo "make deploy  deploy for real (refuses the example account/domain; see README)"
-	@echo "make flags   regenerate cdk.json feature flags for the pinned aws-cdk-lib"
+	@echo "make synth            set up, then synthesize every stack of the Stage (and the pipeline, if configured) into cdk.out/"
+	@echo "make test             set up, then run lint, types and the whole test suite"
+	@echo "make bench            time the full synth against a trivial CDK app"
+	@echo "make deploy           deploy the stand-alone Stage for real (refuses the example account/domain; see README)"
+	@echo "make deploy-pipeline  first deployment of the delivery pipeline (see README, Delivery pipeline)"
+	@echo "make flags            regenerate cdk.json feature flags for the pinned aws-cdk-lib"
 
 $(STAMPS)/python-runtime: requirements.txt
 	@mkdir -p $(STAMPS)
@@ -46,7 +51,7 @@ setup: $(STAMPS)/python-dev $(STAMPS)/node
 synth: $(STAMPS)/python-runtime $(STAMPS)/node
 	rm -rf cdk.out
 	$(CDK) synth $(STACKS) --quiet
-	@echo "Templates written:" && ls -1 cdk.out/assembly-*/*.template.json
+	@echo "Templates written:" && find cdk.out -name '*.template.json' | sort
 
 lint: setup
 	$(BIN)/ruff check .
@@ -54,9 +59,14 @@ lint: setup
 	$(BIN)/mypy
 
 unit: setup
-	$(BIN)/pytest
+	$(BIN)/pytest --cov --cov-report=term --cov-fail-under=90
 
-test: lint unit
+# Lint every template the synth writes (rules and the one documented ignore: .cfnlintrc.yaml).
+templates: synth setup
+	$(BIN)/cfn-lint
+	@echo "cfn-lint: no findings in $$(find cdk.out -name '*.template.json' | wc -l) templates"
+
+test: lint templates unit
 
 bench: setup
 	$(BIN)/python scripts/bench.py
@@ -69,7 +79,11 @@ flags: setup
 	$(BIN)/python -c "import json; p = 'cdk.json'; d = json.load(open(p)); d['context']['@aws-cdk/core:defaultCrossStackReferences'] = 'strong'; open(p, 'w').write(json.dumps(d, indent=2) + '\n')"
 
 deploy: $(STAMPS)/python-runtime $(STAMPS)/node
-	$(CDK) deploy $(STACKS) -c deploy=true --require-approval broadening
+	$(CDK) deploy $(STANDALONE_STACKS) -c deploy=true --require-approval broadening $(CDK_ARGS)
+
+# Once per pipeline: afterwards it updates itself from the repository on every push.
+deploy-pipeline: $(STAMPS)/python-runtime $(STAMPS)/node
+	$(CDK) deploy $(PIPELINE_STACK) --require-approval broadening
 
 clean:
 	rm -rf cdk.out $(STAMPS) .pytest_cache .mypy_cache .ruff_cache

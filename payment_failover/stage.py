@@ -6,6 +6,7 @@ from aws_cdk import Environment, Stage
 from constructs import Construct
 
 from payment_failover.components.dns_failover import ROUTE53_METRICS_REGION
+from payment_failover.governance import acknowledge_service_findings, apply_compliance_checks
 from payment_failover.names import ResourceNames
 from payment_failover.settings import Settings
 from payment_failover.stacks.dns_alarm_stack import DnsAlarmStack
@@ -31,3 +32,5 @@ class PaymentFailoverStage(Stage):
         )
         # Tags go on the Stage so every resource, and every instance the ASG launches, carries them (R12).
         tag_everything(self, settings.tags)
+        apply_compliance_checks(self)
+        acknowledge_service_findings(self.service)

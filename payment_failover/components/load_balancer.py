@@ -8,6 +8,7 @@ from aws_cdk import Duration
 from aws_cdk import aws_certificatemanager as acm
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_elasticloadbalancingv2 as elbv2
+from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
 HTTPS_PORT = 443
@@ -55,6 +56,7 @@ class LoadBalancer(Construct):
         health_check: HealthCheckTiming,
         load_balancer_name: str,
         target_group_name: str,
+        access_log_bucket: s3.IBucket,
     ) -> None:
         super().__init__(scope, id_)
         self.security_group = ec2.SecurityGroup(
@@ -83,6 +85,7 @@ class LoadBalancer(Construct):
             drop_invalid_header_fields=True,
             http2_enabled=True,
         )
+        self.load_balancer.log_access_logs(access_log_bucket, prefix=load_balancer_name)
 
         self.target_group = elbv2.ApplicationTargetGroup(
             self,

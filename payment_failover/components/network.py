@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from aws_cdk import RemovalPolicy
 from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_logs as logs
 from constructs import Construct
 
 PUBLIC_SUBNETS = "public"
@@ -14,7 +16,8 @@ PRIVATE_SUBNETS = "private"
 class Network(Construct):
     """Public subnets for the load balancer, private subnets with egress for the instances.
 
-    One NAT gateway per AZ: losing an AZ must not take away the other AZs' way out.
+    One NAT gateway per AZ: losing an AZ must not take away the other AZs' way out. Flow logs
+    of all traffic go to CloudWatch Logs for a year, for incident review and PCI evidence.
     """
 
     def __init__(
@@ -25,6 +28,7 @@ class Network(Construct):
         availability_zones: Sequence[str],
         vpc_name: str,
         cidr: str = "10.40.0.0/16",
+        flow_log_retention: logs.RetentionDays = logs.RetentionDays.ONE_YEAR,
     ) -> None:
         super().__init__(scope, id_)
         self.vpc = ec2.Vpc(
@@ -40,6 +44,14 @@ class Network(Construct):
                     name=PRIVATE_SUBNETS, subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS, cidr_mask=22
                 ),
             ],
+        )
+        self.flow_log_group = logs.LogGroup(
+            self, "FlowLogs", retention=flow_log_retention, removal_policy=RemovalPolicy.RETAIN
+        )
+        self.vpc.add_flow_log(
+            "FlowLog",
+            destination=ec2.FlowLogDestination.to_cloud_watch_logs(self.flow_log_group),
+            traffic_type=ec2.FlowLogTrafficType.ALL,
         )
 
     @property

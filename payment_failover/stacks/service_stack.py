@@ -6,6 +6,7 @@ from aws_cdk import CfnOutput
 from aws_cdk import aws_route53 as route53
 from constructs import Construct
 
+from payment_failover.components.access_logs import AccessLogBucket
 from payment_failover.components.alarms import FailoverAlarms
 from payment_failover.components.alerting import FailoverTopic
 from payment_failover.components.certificate import ServiceCertificate
@@ -15,7 +16,6 @@ from payment_failover.components.dns_failover import DnsFailover
 from payment_failover.components.load_balancer import HealthCheckTiming, LoadBalancer
 from payment_failover.components.metrics import WebTierMetrics
 from payment_failover.components.network import Network
-from payment_failover.governance import acknowledge_named_availability_zones
 from payment_failover.names import ResourceNames
 from payment_failover.settings import Settings
 from payment_failover.stacks.zonal_stack import ZonalStack
@@ -30,7 +30,6 @@ class ServiceStack(ZonalStack):
         super().__init__(scope, id_, availability_zones=settings.availability_zones, stack_name=names.service_stack)
 
         network = Network(self, "Network", availability_zones=settings.availability_zones, vpc_name=names.vpc)
-        acknowledge_named_availability_zones(network)
         hosted_zone = route53.HostedZone.from_hosted_zone_attributes(
             self, "HostedZone", hosted_zone_id=settings.hosted_zone_id, zone_name=settings.hosted_zone_name
         )
@@ -42,6 +41,7 @@ class ServiceStack(ZonalStack):
             existing_certificate_arn=settings.certificate_arn,
             certificate_name=names.certificate,
         )
+        access_logs = AccessLogBucket(self, "AccessLogs")
         load_balancer = LoadBalancer(
             self,
             "LoadBalancer",
@@ -52,6 +52,7 @@ class ServiceStack(ZonalStack):
             health_check=HealthCheckTiming(interval_seconds=settings.health_check_interval_seconds),
             load_balancer_name=names.load_balancer,
             target_group_name=names.target_group,
+            access_log_bucket=access_logs.bucket,
         )
         alerting = FailoverTopic(
             self, "Alerting", topic_name=names.topic, alarm_email=settings.alarm_email, autoscaling_publishes=True
@@ -108,6 +109,7 @@ class ServiceStack(ZonalStack):
         )
 
         self.network = network
+        self.access_logs = access_logs
         self.alerting = alerting
         self.dns = dns
         self.alarms = alarms

@@ -122,12 +122,18 @@ def test_r6_encrypted_gp3_root_volume(launch_data: dict) -> None:
 
 def test_r6_no_ssh_key_and_session_manager_only_role(template: Template, launch_data: dict) -> None:
     assert "KeyName" not in launch_data
-    role = single(template, "AWS::IAM::Role")
+    roles = template.find_resources(
+        "AWS::IAM::Role",
+        {"Properties": {"AssumeRolePolicyDocument": {"Statement": [{"Principal": {"Service": "ec2.amazonaws.com"}}]}}},
+    )
+    ((role_id, resource),) = roles.items()
+    role = resource["Properties"]
     assert role["ManagedPolicyArns"] == [
         {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":iam::aws:policy/AmazonSSMManagedInstanceCore"]]}
     ]
     assert "Policies" not in role
-    template.resource_count_is("AWS::IAM::Policy", 0)
+    attached = [p["Properties"]["Roles"] for p in template.find_resources("AWS::IAM::Policy").values()]
+    assert all({"Ref": role_id} not in roles_of_policy for roles_of_policy in attached)
 
 
 def test_r6_user_data_installs_and_starts_the_health_service(launch_data: dict) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from aws_cdk import aws_certificatemanager as acm
+from aws_cdk import aws_s3 as s3
 from aws_cdk.assertions import Match, Template
 
 from payment_failover.components.load_balancer import HealthCheckTiming, LoadBalancer
@@ -26,6 +27,7 @@ def _template(interval: int) -> Template:
         health_check=HealthCheckTiming(interval_seconds=interval),
         load_balancer_name="pf-alb-test",
         target_group_name="pf-tg-test",
+        access_log_bucket=s3.Bucket(stack, "Logs"),
     )
     return Template.from_stack(stack)
 

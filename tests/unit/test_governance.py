@@ -1,0 +1,93 @@
+"""Compliance gate: cdk-nag's AWS Solutions pack reaches every stack and only documented findings pass."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import aws_cdk as cdk
+import pytest
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_s3 as s3
+
+from payment_failover import governance
+from payment_failover.stage import PaymentFailoverStage
+from tests.support import settings_from
+
+README = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+ACKNOWLEDGEMENTS = [value for value in vars(governance).values() if isinstance(value, cdk.Acknowledgment)]
+
+
+def _synth(outdir: Path, add: Any = None) -> dict[str, Any]:
+    """Synthesize the default Stage the way the CLI does (validation on) and return the report."""
+    app = cdk.App(outdir=str(outdir))
+    stage = PaymentFailoverStage(app, "PaymentFailover-dev", settings=settings_from())
+    if add is not None:
+        add(stage)
+    app.synth()
+    return json.loads((outdir / "validation-report.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def report(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    return _synth(tmp_path_factory.mktemp("compliant"))
+
+
+def test_the_default_stage_has_no_unacknowledged_finding(report: dict[str, Any]) -> None:
+    (nag,) = [r for r in report["pluginReports"] if r["pluginName"] == "AwsSolutions"]
+    assert nag["conclusion"] == "success"
+    assert nag["violations"] == []
+
+
+def test_every_suppressed_finding_is_one_of_ours_with_its_reason(report: dict[str, Any]) -> None:
+    reasons = {ack.id: ack.reason for ack in ACKNOWLEDGEMENTS}
+    suppressed = [v for r in report["pluginReports"] for v in r["suppressedViolations"]]
+    rules = {v["ruleName"].split("[")[0] for v in suppressed}
+    assert rules >= {"AwsSolutions-EC23", "AwsSolutions-IAM4", "AwsSolutions-S1", "W3010"}
+    for violation in suppressed:
+        assert reasons[violation["acknowledgedId"]] == violation["reason"]
+
+
+def test_nag_reaches_into_the_stage_and_fails_a_noncompliant_construct(tmp_path: Path) -> None:
+    """If the plugin were not wired into the Stage, this bucket would pass silently."""
+
+    def add_bucket(stage: PaymentFailoverStage) -> None:
+        s3.Bucket(stage.service, "PlainBucket")
+
+    with pytest.raises(RuntimeError, match="ValidationFailed"):
+        _synth(tmp_path, add_bucket)
+    report = json.loads((tmp_path / "validation-report.json").read_text())
+    (nag,) = [r for r in report["pluginReports"] if r["pluginName"] == "AwsSolutions"]
+    flagged = {(v["ruleName"], c["constructPath"]) for v in nag["violations"] for c in v["violatingConstructs"]}
+    assert ("AwsSolutions-S10", "PaymentFailover-dev/Service/PlainBucket/Resource") in flagged
+
+
+def test_nag_reaches_the_us_east_1_stack_too(tmp_path: Path) -> None:
+    def open_ssh(stage: PaymentFailoverStage) -> None:
+        group = ec2.CfnSecurityGroup(
+            stage.dns_alarms,
+            "OpenSsh",
+            group_description="deliberately non-compliant",
+            security_group_ingress=[
+                ec2.CfnSecurityGroup.IngressProperty(ip_protocol="tcp", from_port=22, to_port=22, cidr_ip="0.0.0.0/0")
+            ],
+        )
+        assert group is not None
+
+    with pytest.raises(RuntimeError, match="ValidationFailed"):
+        _synth(tmp_path, open_ssh)
+    assert "PaymentFailover-dev/DnsAlarms/OpenSsh" in (tmp_path / "validation-report.json").read_text()
+
+
+@pytest.mark.parametrize("ack", ACKNOWLEDGEMENTS, ids=[a.id for a in ACKNOWLEDGEMENTS])
+def test_each_acknowledgement_names_a_design_decision(ack: cdk.Acknowledgment) -> None:
+    assert len(ack.reason) > 80
+
+
+def test_readme_compliance_table_is_the_governance_modules_output() -> None:
+    block = re.search(r"<!-- compliance:start -->\n(.*?)\n<!-- compliance:end -->", README, re.S)
+    assert block is not None
+    assert block.group(1) == governance.markdown_table()
+    assert len(ACKNOWLEDGEMENTS) == block.group(1).count("\n") - 1
