@@ -21,12 +21,14 @@ STANDALONE_STACKS := 'PaymentFailover-*/*'
 PIPELINE_STACK := payment-failover-pipeline
 CDK := npx --no-install cdk
 
-.PHONY: help setup synth test lint unit templates bench flags deploy deploy-pipeline clean
+.PHONY: help setup synth test lint unit templates bench budget readme flags deploy deploy-pipeline clean
 
 help:
 	@echo "make synth            set up, then synthesize every stack of the Stage (and the pipeline, if configured) into cdk.out/"
 	@echo "make test             set up, then run lint, types and the whole test suite"
 	@echo "make bench            time the full synth against a trivial CDK app"
+	@echo "make budget           failover timings and surviving capacity from the templates; fails on a missed target"
+	@echo "make readme           regenerate the README tables computed from code"
 	@echo "make deploy           deploy the stand-alone Stage for real (refuses the example account/domain; see README)"
 	@echo "make deploy-pipeline  first deployment of the delivery pipeline (see README, Delivery pipeline)"
 	@echo "make flags            regenerate cdk.json feature flags for the pinned aws-cdk-lib"
@@ -50,7 +52,7 @@ setup: $(STAMPS)/python-dev $(STAMPS)/node
 
 synth: $(STAMPS)/python-runtime $(STAMPS)/node
 	rm -rf cdk.out
-	$(CDK) synth $(STACKS) --quiet
+	$(CDK) synth $(STACKS) --quiet $(CDK_ARGS)
 	@echo "Templates written:" && find cdk.out -name '*.template.json' | sort
 
 lint: setup
@@ -71,6 +73,14 @@ test: lint templates unit
 bench: setup
 	$(BIN)/python scripts/bench.py
 
+# Failover timings and surviving capacity from the synthesized templates; exits 1 when a target is missed.
+budget: synth
+	$(BIN)/python -m payment_failover.budget cdk.out
+
+# Regenerate the README tables that are computed from code (tests fail when they drift).
+readme: setup
+	$(BIN)/python scripts/readme_tables.py
+
 flags: setup
 	$(CDK) flags --unstable=flags --set --all --recommended --yes
 	# Deliberate: no Lambda-backed custom resource to empty the default security group (README, Decisions).
@@ -81,9 +91,12 @@ flags: setup
 deploy: $(STAMPS)/python-runtime $(STAMPS)/node
 	$(CDK) deploy $(STANDALONE_STACKS) -c deploy=true --require-approval broadening $(CDK_ARGS)
 
-# Once per pipeline: afterwards it updates itself from the repository on every push.
+# Once per pipeline: afterwards it updates itself from the repository on every push. Its own synth sees only
+# the committed cdk.json, so the pipeline settings must be there, not in -c or the environment.
+PIPELINE_REQUIRED := pipelineAccount pipelineConnectionArn pipelineRepository stagingSettings productionSettings
 deploy-pipeline: $(STAMPS)/python-runtime $(STAMPS)/node
-	$(CDK) deploy $(PIPELINE_STACK) --require-approval broadening
+	@$(BIN)/python -c "import json, sys; c = json.load(open('cdk.json'))['context']; m = [k for k in sys.argv[1:] if k not in c]; sys.exit('payment-failover: commit ' + ', '.join(m) + ' to cdk.json first: the pipeline synthesizes itself from the repository.' if m else None)" $(PIPELINE_REQUIRED)
+	$(CDK) deploy $(PIPELINE_STACK) --require-approval broadening $(CDK_ARGS)
 
 clean:
 	rm -rf cdk.out $(STAMPS) .pytest_cache .mypy_cache .ruff_cache

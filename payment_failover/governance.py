@@ -57,12 +57,46 @@ LOG_BUCKET_NOT_SELF_LOGGED = Acknowledgment(
 )
 
 
+_DRILL_ARN = "arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>"
+DRILL_INSTANCES = Acknowledgment(
+    id=f"AwsSolutions::AwsSolutions-IAM5[Resource::{_DRILL_ARN}:instance/*]",
+    reason=(
+        "The AZ-loss drill stops whichever instances the ASG runs at that moment; their ids are unknown at "
+        "deploy time, so the statement is scoped by the aws:autoscaling:groupName tag of this ASG instead."
+    ),
+)
+DRILL_NETWORK_ACLS = Acknowledgment(
+    id=f"AwsSolutions::AwsSolutions-IAM5[Resource::{_DRILL_ARN}:network-acl/*]",
+    reason=(
+        "FIS creates the network ACL that cuts an AZ off during the drill, so its id cannot be known in advance; "
+        "changes are limited to ACLs tagged managedByFIS and to this VPC."
+    ),
+)
+DRILL_SUBNETS = Acknowledgment(
+    id=f"AwsSolutions::AwsSolutions-IAM5[Resource::{_DRILL_ARN}:subnet/*]",
+    reason=(
+        "Swapping a subnet's network ACL is allowed only within this VPC (ec2:Vpc condition); the experiment "
+        "template itself names the one AZ's subnets it targets."
+    ),
+)
+DRILL_DESCRIBE_AND_LOGS = Acknowledgment(
+    id="AwsSolutions::AwsSolutions-IAM5[Resource::*]",
+    reason=(
+        "EC2 Describe* calls that resolve drill targets and the CloudWatch Logs delivery calls FIS uses for "
+        "experiment logs do not support resource-level permissions; they read or deliver, never change."
+    ),
+)
+
+
 def acknowledge_service_findings(stack: ServiceStack) -> None:
     """The design decisions of the regional web tier that the rule packs flag."""
     Validations.of(stack.network).acknowledge(HARDCODED_AZS)
     Validations.of(stack.load_balancer.security_group).acknowledge(PUBLIC_HTTPS_ENTRY)
     Validations.of(stack.compute.role).acknowledge(SESSION_MANAGER_POLICY)
     Validations.of(stack.access_logs.bucket).acknowledge(LOG_BUCKET_NOT_SELF_LOGGED)
+    Validations.of(stack.drills.role).acknowledge(
+        DRILL_INSTANCES, DRILL_NETWORK_ACLS, DRILL_SUBNETS, DRILL_DESCRIBE_AND_LOGS
+    )
 
 
 def markdown_table() -> str:

@@ -19,6 +19,7 @@ UNIT_NAME = "payment-health.service"
 HEALTH_CHECK_GRACE_SECONDS = 300
 ROOT_VOLUME_GIB = 8
 CPU_TARGET_PERCENT = 60
+IMPAIRED_ZONE_BEHAVIOUR = "IgnoreUnhealthy"
 
 
 def health_service_user_data(*, port: int) -> ec2.UserData:
@@ -133,6 +134,16 @@ class Compute(Construct):
                     autoscaling.ScalingProcess.SCHEDULED_ACTIONS,
                 ],
             ),
+        )
+        # Zonal shift (R1, issue 6): while an AZ is shifted away, the group stops launching there and
+        # leaves that AZ's instances alone instead of replacing them into the impaired zone; the other
+        # AZs take the load and the group rebalances when the shift ends. No L2 property exists yet.
+        cfn_group = self.auto_scaling_group.node.default_child
+        assert isinstance(cfn_group, autoscaling.CfnAutoScalingGroup)
+        cfn_group.availability_zone_impairment_policy = (
+            autoscaling.CfnAutoScalingGroup.AvailabilityZoneImpairmentPolicyProperty(
+                zonal_shift_enabled=True, impaired_zone_health_check_behavior=IMPAIRED_ZONE_BEHAVIOUR
+            )
         )
         Tags.of(self).add("Name", name)
         self.auto_scaling_group.scale_on_cpu_utilization("CpuTarget", target_utilization_percent=CPU_TARGET_PERCENT)

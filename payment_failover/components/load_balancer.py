@@ -86,6 +86,8 @@ class LoadBalancer(Construct):
             http2_enabled=True,
         )
         self.load_balancer.log_access_logs(access_log_bucket, prefix=load_balancer_name)
+        # Lets an operator (or Route 53 ARC autoshift) move traffic away from an impaired AZ.
+        self.load_balancer.set_attribute("zonal_shift.config.enabled", "true")
 
         self.target_group = elbv2.ApplicationTargetGroup(
             self,

@@ -61,3 +61,10 @@ class Network(Construct):
     @property
     def private_subnets(self) -> ec2.SubnetSelection:
         return ec2.SubnetSelection(subnet_group_name=PRIVATE_SUBNETS)
+
+    def private_subnets_by_az(self) -> dict[str, list[ec2.ISubnet]]:
+        """The instances' subnets grouped by AZ, for anything that acts on one AZ at a time."""
+        by_az: dict[str, list[ec2.ISubnet]] = {}
+        for subnet in self.vpc.select_subnets(subnet_group_name=PRIVATE_SUBNETS).subnets:
+            by_az.setdefault(subnet.availability_zone, []).append(subnet)
+        return by_az

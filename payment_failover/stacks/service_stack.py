@@ -9,6 +9,7 @@ from constructs import Construct
 from payment_failover.components.access_logs import AccessLogBucket
 from payment_failover.components.alarms import FailoverAlarms
 from payment_failover.components.alerting import FailoverTopic
+from payment_failover.components.az_drills import AzLossDrills
 from payment_failover.components.certificate import ServiceCertificate
 from payment_failover.components.compute import Compute
 from payment_failover.components.dashboard import FailoverDashboard
@@ -98,6 +99,15 @@ class ServiceStack(ZonalStack):
             topic=alerting.topic,
             name_prefix=names.alarm_prefix,
         )
+        drills = AzLossDrills(
+            self,
+            "AzLossDrills",
+            vpc=network.vpc,
+            subnets_by_az=network.private_subnets_by_az(),
+            auto_scaling_group_name=names.auto_scaling_group,
+            stop_alarms=[alarms.alb_5xx, alarms.target_5xx],
+            name_prefix=names.alarm_prefix,
+        )
         dashboard = FailoverDashboard(
             self,
             "Dashboard",
@@ -114,6 +124,7 @@ class ServiceStack(ZonalStack):
         self.dns = dns
         self.alarms = alarms
         self.dashboard = dashboard
+        self.drills = drills
         self.load_balancer = load_balancer
         self.compute = compute
         self._outputs(settings, load_balancer, compute)

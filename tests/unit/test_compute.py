@@ -175,3 +175,11 @@ def test_r8_group_metrics_are_enabled_for_the_in_service_alarm(template: Templat
 def test_user_data_refuses_a_file_that_would_end_its_heredoc_early() -> None:
     with pytest.raises(ValueError, match="heredoc marker"):
         compute._write_file("/tmp/x", "a\nPAYMENT_FAILOVER_EOF\nb", mode="0644")
+
+
+def test_zonal_shift_cooperation_keeps_the_impaired_azs_instances_and_launches_elsewhere(template: Template) -> None:
+    asg = single(template, "AWS::AutoScaling::AutoScalingGroup")
+    assert asg["AvailabilityZoneImpairmentPolicy"] == {
+        "ZonalShiftEnabled": True,
+        "ImpairedZoneHealthCheckBehavior": "IgnoreUnhealthy",
+    }

@@ -121,3 +121,17 @@ def test_r7_alb_accepts_only_443_and_80_from_the_internet_with_descriptions(temp
     rules = {(rule["FromPort"], rule["ToPort"], rule["CidrIp"]) for rule in props["SecurityGroupIngress"]}
     assert rules == {(443, 443, "0.0.0.0/0"), (80, 80, "0.0.0.0/0")}
     assert all(rule["Description"].strip() for rule in props["SecurityGroupIngress"])
+
+
+def test_zonal_shift_is_enabled_on_the_alb(template: Template) -> None:
+    alb = single(template, "AWS::ElasticLoadBalancingV2::LoadBalancer")
+    attributes = {a["Key"]: a["Value"] for a in alb["LoadBalancerAttributes"]}
+    assert attributes["zonal_shift.config.enabled"] == "true"
+
+
+def test_access_logs_go_to_the_given_bucket(template: Template) -> None:
+    alb = single(template, "AWS::ElasticLoadBalancingV2::LoadBalancer")
+    attributes = {a["Key"]: a["Value"] for a in alb["LoadBalancerAttributes"]}
+    assert attributes["access_logs.s3.enabled"] == "true"
+    (bucket_id,) = template.find_resources("AWS::S3::Bucket")
+    assert attributes["access_logs.s3.bucket"] == {"Ref": bucket_id}

@@ -64,3 +64,11 @@ def test_r2_each_private_subnet_egresses_through_the_nat_of_its_own_az(template:
 def test_r2_instances_subnets_have_no_public_addresses(template: Template) -> None:
     for subnet in _subnets(template, "Private").values():
         assert subnet["Properties"]["MapPublicIpOnLaunch"] is False
+
+
+def test_vpc_flow_logs_capture_all_traffic_for_a_year(template: Template) -> None:
+    template.has_resource_properties(
+        "AWS::EC2::FlowLog",
+        {"ResourceType": "VPC", "TrafficType": "ALL", "LogDestinationType": "cloud-watch-logs"},
+    )
+    template.has_resource_properties("AWS::Logs::LogGroup", {"RetentionInDays": 365})

@@ -1,0 +1,53 @@
+"""Regenerate the README blocks that are computed from code (`make readme`); tests fail when they drift."""
+
+from __future__ import annotations
+
+import re
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+import tempfile  # noqa: E402
+
+import aws_cdk as cdk  # noqa: E402
+
+from payment_failover import budget, governance  # noqa: E402
+from payment_failover.settings import load_settings  # noqa: E402
+from payment_failover.stage import PaymentFailoverStage  # noqa: E402
+
+
+def budget_table() -> str:
+    """The failover budget of the embedded defaults, from freshly synthesized templates."""
+    with tempfile.TemporaryDirectory() as out:
+        app = cdk.App(outdir=out)
+        PaymentFailoverStage(app, "PaymentFailover-dev", settings=load_settings({}, {}))
+        app.synth()
+        return budget.render(budget.compute(budget.load_templates(Path(out))))
+
+
+BLOCKS: dict[str, Callable[[], str]] = {
+    "failover-budget": budget_table,
+    "compliance": governance.markdown_table,
+}
+
+
+def main() -> int:
+    readme = ROOT / "README.md"
+    text = readme.read_text()
+    for name, render in BLOCKS.items():
+        pattern = re.compile(rf"(<!-- {name}:start -->\n)(?:.*?\n)?(<!-- {name}:end -->)", re.S)
+        if not pattern.search(text):
+            print(f"README.md has no '{name}' block", file=sys.stderr)
+            return 1
+        body = render()
+        text = pattern.sub(lambda match: match.group(1) + body + "\n" + match.group(2), text)  # noqa: B023
+    readme.write_text(text)
+    print("README.md blocks regenerated: " + ", ".join(BLOCKS))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,42 @@
+"""ALB access-log bucket: private, TLS-only, SSE-S3 (the ALB cannot write to KMS), lifecycle-managed."""
+
+from __future__ import annotations
+
+import pytest
+from aws_cdk.assertions import Template
+
+from payment_failover.components.access_logs import AccessLogBucket
+from tests.support import bare_stack, single
+
+
+@pytest.fixture(scope="module")
+def template() -> Template:
+    stack = bare_stack()
+    AccessLogBucket(stack, "AccessLogs")
+    return Template.from_stack(stack)
+
+
+def test_bucket_is_sse_s3_encrypted_and_blocks_public_access(template: Template) -> None:
+    bucket = single(template, "AWS::S3::Bucket")
+    (rule,) = bucket["BucketEncryption"]["ServerSideEncryptionConfiguration"]
+    assert rule["ServerSideEncryptionByDefault"] == {"SSEAlgorithm": "AES256"}
+    assert bucket["PublicAccessBlockConfiguration"] == {
+        "BlockPublicAcls": True,
+        "BlockPublicPolicy": True,
+        "IgnorePublicAcls": True,
+        "RestrictPublicBuckets": True,
+    }
+
+
+def test_bucket_refuses_requests_without_tls(template: Template) -> None:
+    statements = single(template, "AWS::S3::BucketPolicy")["PolicyDocument"]["Statement"]
+    assert any(
+        s["Effect"] == "Deny" and s["Condition"] == {"Bool": {"aws:SecureTransport": "false"}} for s in statements
+    )
+
+
+def test_logs_move_to_infrequent_access_and_expire_after_a_year(template: Template) -> None:
+    (rule,) = single(template, "AWS::S3::Bucket")["LifecycleConfiguration"]["Rules"]
+    assert rule["ExpirationInDays"] == 365
+    assert rule["Transitions"] == [{"StorageClass": "STANDARD_IA", "TransitionInDays": 30}]
+    assert rule["Status"] == "Enabled"
