@@ -21,13 +21,14 @@ STANDALONE_STACKS := 'PaymentFailover-*/*'
 PIPELINE_STACK := payment-failover-pipeline
 CDK := npx --no-install cdk
 
-.PHONY: help setup synth test lint unit templates bench budget readme flags deploy deploy-pipeline clean
+.PHONY: help setup synth test lint unit templates bench budget diagram readme flags deploy deploy-pipeline clean
 
 help:
 	@echo "make synth            set up, then synthesize every stack of the Stage (and the pipeline, if configured) into cdk.out/"
 	@echo "make test             set up, then run lint, types and the whole test suite"
 	@echo "make bench            time the full synth against a trivial CDK app"
 	@echo "make budget           failover timings and surviving capacity from the templates; fails on a missed target"
+	@echo "make diagram          redraw docs/architecture.svg from the synthesized templates"
 	@echo "make readme           regenerate the README tables computed from code"
 	@echo "make deploy           deploy the stand-alone Stage for real (refuses the example account/domain; see README)"
 	@echo "make deploy-pipeline  first deployment of the delivery pipeline (see README, Delivery pipeline)"
@@ -76,6 +77,10 @@ bench: setup
 # Failover timings and surviving capacity from the synthesized templates; exits 1 when a target is missed.
 budget: synth
 	$(BIN)/python -m payment_failover.budget cdk.out
+
+# Architecture picture drawn from the synthesized templates, embedded by the README.
+diagram: synth
+	$(BIN)/python -m payment_failover.diagram cdk.out docs/architecture.svg
 
 # Regenerate the README tables that are computed from code (tests fail when they drift).
 readme: setup
