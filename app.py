@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Entry point of `cdk synth` / `cdk deploy`: settings first, then the Stage."""
+"""Entry point of `cdk synth` / `cdk deploy`: settings first, then the Stage, then the pipeline if configured."""
 
 from __future__ import annotations
 
@@ -8,19 +8,26 @@ import sys
 
 import aws_cdk as cdk
 
+from payment_failover.pipeline_settings import load_pipeline_settings, pipeline_context_keys
 from payment_failover.settings import ConfigError, context_keys, load_settings
 from payment_failover.stage import PaymentFailoverStage
 
 
 def main() -> int:
     app = cdk.App()
-    context = {key: app.node.try_get_context(key) for key in context_keys()}
+    context = {key: app.node.try_get_context(key) for key in (*context_keys(), *pipeline_context_keys())}
     try:
         settings = load_settings(context, os.environ)
+        pipeline = load_pipeline_settings(context, os.environ)
     except ConfigError as error:
         print(f"payment-failover: {error}", file=sys.stderr)
         return 2
     PaymentFailoverStage(app, f"PaymentFailover-{settings.environment_suffix}", settings=settings)
+    if pipeline is not None:
+        # Imported only when asked for, so a synth without pipeline settings pays nothing for it.
+        from payment_failover.stacks.pipeline_stack import PIPELINE_STACK_NAME, PipelineStack
+
+        PipelineStack(app, PIPELINE_STACK_NAME, settings=pipeline)
     app.synth()
     return 0
 

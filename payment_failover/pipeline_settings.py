@@ -67,6 +67,7 @@ class PipelineSettings:
     cli_version: str
     region: str = defaults.REGION
     branch: str = DEFAULT_BRANCH
+    assets_cli_version: str | None = None
 
 
 def pipeline_context_keys() -> tuple[str, ...]:
@@ -128,6 +129,7 @@ def load_pipeline_settings(
 
     staging, production = stage("stagingSettings"), stage("productionSettings")
     _check_distinct(staging, production, origin("productionSettings"))
+    pins = pinned_cli_versions(package_json)
 
     return PipelineSettings(
         account=account,
@@ -137,21 +139,42 @@ def load_pipeline_settings(
         branch=branch,
         staging=staging,
         production=production,
-        cli_version=pinned_cli_version(package_json),
+        cli_version=pins.aws_cdk,
+        assets_cli_version=pins.cdk_assets,
     )
 
 
-def pinned_cli_version(package_json: Path = PACKAGE_JSON) -> str:
-    """The exact aws-cdk CLI version package.json pins: the pipeline installs no other."""
-    where = "package.json devDependencies entry 'aws-cdk'"
+@dataclass(frozen=True)
+class CliPins:
+    aws_cdk: str
+    cdk_assets: str | None
+
+
+def pinned_cli_versions(package_json: Path = PACKAGE_JSON) -> CliPins:
+    """The exact CLI versions package.json pins, for the pipeline's own steps to install and no other.
+
+    `aws-cdk` (self-mutation) is required; `cdk-assets` (asset publishing) is used once it is pinned there.
+    """
     try:
-        version = json.loads(package_json.read_text(encoding="utf-8"))["devDependencies"]["aws-cdk"]
+        pins = json.loads(package_json.read_text(encoding="utf-8"))["devDependencies"]
+        cli = pins["aws-cdk"]
     except (OSError, ValueError, KeyError, TypeError):
         raise ConfigError(
             f"Cannot read the CDK CLI pin: {package_json} has no devDependencies entry 'aws-cdk'."
         ) from None
+    assets = pins.get("cdk-assets")
+    return CliPins(
+        aws_cdk=_exact_pin("aws-cdk", cli), cdk_assets=None if assets is None else _exact_pin("cdk-assets", assets)
+    )
+
+
+def _exact_pin(package: str, version: Any) -> str:
     if not isinstance(version, str) or not _EXACT_VERSION.match(version):
-        raise fail(where, version, "the pipeline installs exactly this CLI version, so pin one such as 2.1148.1")
+        raise fail(
+            f"package.json devDependencies entry '{package}'",
+            version,
+            "the pipeline installs exactly the pinned version, so give one such as 2.1148.1",
+        )
     return version
 
 

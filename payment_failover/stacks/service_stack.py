@@ -149,5 +149,9 @@ class ServiceStack(ZonalStack):
                 "CloudWatch failover dashboard",
             ),
         }
-        for output_id, (value, description) in outputs.items():
-            CfnOutput(self, output_id, value=value, description=description)
+        created = {
+            output_id: CfnOutput(self, output_id, value=value, description=description)
+            for output_id, (value, description) in outputs.items()
+        }
+        # What the pipeline's post-deployment health check calls.
+        self.service_url_output = created["ServiceUrl"]
