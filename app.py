@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Mapping
+from typing import Any
 
 import aws_cdk as cdk
 
@@ -13,12 +15,15 @@ from payment_failover.settings import ConfigError, context_keys, load_settings
 from payment_failover.stage import PaymentFailoverStage
 
 
-def main() -> int:
-    app = cdk.App()
-    context = {key: app.node.try_get_context(key) for key in (*context_keys(), *pipeline_context_keys())}
+def main(
+    context: Mapping[str, Any] | None = None, outdir: str | None = None, environ: Mapping[str, str] = os.environ
+) -> int:
+    """Synthesize the app; `context`/`outdir` let tests run this door in-process (the CLI passes them by env)."""
+    app = cdk.App(context=dict(context) if context is not None else None, outdir=outdir)
+    values = {key: app.node.try_get_context(key) for key in (*context_keys(), *pipeline_context_keys())}
     try:
-        settings = load_settings(context, os.environ)
-        pipeline = load_pipeline_settings(context, os.environ)
+        settings = load_settings(values, environ)
+        pipeline = load_pipeline_settings(values, environ)
     except ConfigError as error:
         print(f"payment-failover: {error}", file=sys.stderr)
         return 2

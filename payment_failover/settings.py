@@ -240,10 +240,10 @@ def _is_within(domain: str, zone: str) -> bool:
     return domain == zone or domain.endswith("." + zone)
 
 
-def _check_domain(name: str, value: str, origin: str) -> str:
+def _check_domain(name: str, value: str, origin: str, example: str) -> str:
     labels = value.rstrip(".").lower().split(".")
     if len(labels) < 2 or len(value) > 253 or not all(_DOMAIN_LABEL.match(label) for label in labels):
-        raise fail(origin, value, f"{name} must be a DNS name such as payments.example.com")
+        raise fail(origin, value, f"{name} must be a DNS name such as {example}")
     if not labels[-1].isalpha():
         raise fail(origin, value, f"{name} must end in an alphabetic top-level domain")
     return ".".join(labels)
@@ -284,9 +284,17 @@ def load_settings(context: Mapping[str, Any], environ: Mapping[str, str]) -> Set
             )
 
     zone_name = _check_domain(
-        "the hosted zone name", read.get("hostedZoneName", defaults.HOSTED_ZONE_NAME, _text), origin("hostedZoneName")
+        "the hosted zone name",
+        read.get("hostedZoneName", defaults.HOSTED_ZONE_NAME, _text),
+        origin("hostedZoneName"),
+        "example.com",
     )
-    domain = _check_domain("the domain name", read.get("domainName", defaults.DOMAIN_NAME, _text), origin("domainName"))
+    domain = _check_domain(
+        "the domain name",
+        read.get("domainName", defaults.DOMAIN_NAME, _text),
+        origin("domainName"),
+        "payments.example.com",
+    )
     if not _is_within(domain, zone_name):
         raise fail(origin("domainName"), domain, f"the domain must be inside the hosted zone {zone_name}")
 
