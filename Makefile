@@ -21,11 +21,13 @@ STANDALONE_STACKS := 'PaymentFailover-*/*'
 PIPELINE_STACK := payment-failover-pipeline
 CDK := npx --no-install cdk
 
-.PHONY: help setup synth test lint unit templates bench budget diagram readme flags deploy deploy-pipeline clean
+.PHONY: help setup synth test lint unit templates integration verify-aws bench budget diagram readme flags deploy deploy-pipeline clean
 
 help:
 	@echo "make synth            set up, then synthesize every stack of the Stage (and the pipeline, if configured) into cdk.out/"
 	@echo "make test             set up, then run lint, types and the whole test suite"
+	@echo "make integration      deploy the Stage into a local emulator and check it (part of make test)"
+	@echo "make verify-aws       check a real deployment: make verify-aws SUFFIX=prod (AWS credentials needed)"
 	@echo "make bench            time the full synth against a trivial CDK app"
 	@echo "make budget           failover timings and surviving capacity from the templates; fails on a missed target"
 	@echo "make diagram          redraw docs/architecture.svg from the synthesized templates"
@@ -73,6 +75,13 @@ test: lint templates unit
 
 bench: setup
 	$(BIN)/python scripts/bench.py
+
+# The deploy rehearsal alone (a local emulator); `make verify-aws SUFFIX=prod` checks a real deployment instead.
+integration: setup
+	$(BIN)/pytest tests/integration
+
+verify-aws: setup
+	PAYMENT_FAILOVER_IT_TARGET=aws PAYMENT_FAILOVER_IT_SUFFIX=$(SUFFIX) $(BIN)/pytest tests/integration
 
 # Failover timings and surviving capacity from the synthesized templates; exits 1 when a target is missed.
 budget: synth

@@ -1,0 +1,341 @@
+"""The local AWS of the deploy rehearsal: moto's server with the CloudFormation gaps this app hits filled in.
+
+Run as ``python -m tests.integration.emulator -H 127.0.0.1 -p PORT`` (moto_server's arguments). Each patch fills
+one named gap of moto 5.2.5 by doing what AWS does, no more, so the integration tests check the deployed resources
+against the product's rules and never against a patch. What stays unemulated is listed at the end of this module;
+a test skips exactly the check such a gap makes meaningless, citing the entry, and only in emulator mode.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import threading
+import time
+from importlib.metadata import version
+from typing import Any
+
+PINNED_MOTO = "5.2.5"
+
+
+def require_pinned_moto() -> None:
+    """The patches reach into moto's internals: another moto must fail here, not as a puzzling deploy error."""
+    installed = version("moto")
+    if installed != PINNED_MOTO:
+        raise RuntimeError(
+            f"tests/integration/emulator.py is written against moto {PINNED_MOTO}, but moto {installed} is installed: "
+            "re-check every patch and the gap lists against it, then update PINNED_MOTO"
+        )
+
+
+def patch_hosted_zone_ids() -> None:
+    """Route 53 hosted zone ids always start with Z (the app validates that); moto draws any letter or digit."""
+    from moto.route53 import models
+
+    generate = models.HostedZoneIdentifier.generate
+
+    def generate_z(self: Any, existing_ids: Any = None, tags: Any = None) -> str:
+        zone_id = generate(self, existing_ids=existing_ids, tags=tags)
+        return zone_id if zone_id.startswith("Z") else "Z" + zone_id[1:]
+
+    models.HostedZoneIdentifier.generate = generate_z  # type: ignore[method-assign]
+
+
+def patch_kms_key_properties() -> None:
+    """CloudFormation takes AWS::KMS::Key Tags as Key/Value and KeyPolicy as an object; moto wants TagKey and a str."""
+    from moto.kms import models
+
+    create = models.Key.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]
+
+    def create_key(cls: type, /, name: str, cfn: dict[str, Any], account_id: str, region: str, **kwargs: Any) -> Any:
+        props = cfn.setdefault("Properties", {})
+        props["Tags"] = [{"TagKey": tag["Key"], "TagValue": tag["Value"]} for tag in props.get("Tags", [])]
+        if isinstance(props.get("KeyPolicy"), dict):
+            props["KeyPolicy"] = json.dumps(props["KeyPolicy"])
+        return create(cls, name, cfn, account_id, region, **kwargs)
+
+    models.Key.create_from_cloudformation_json = classmethod(create_key)  # type: ignore[method-assign,assignment]
+
+
+def patch_target_group_attributes() -> None:
+    """CloudFormation answers Fn::GetAtt on a target group (TargetGroupFullName, ...); moto's has no attributes."""
+    from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
+    from moto.elbv2 import models
+
+    names = ("TargetGroupFullName", "TargetGroupName", "TargetGroupArn", "LoadBalancerArns")
+
+    def attribute(self: Any, name: str) -> Any:
+        values = {
+            "TargetGroupFullName": self.arn.split(":")[-1],  # targetgroup/<name>/<id>
+            "TargetGroupName": self.name,
+            "TargetGroupArn": self.arn,
+            "LoadBalancerArns": list(self.load_balancer_arns),
+        }
+        if name not in values:
+            raise UnformattedGetAttTemplateException()
+        return values[name]
+
+    models.FakeTargetGroup.get_cfn_attribute = attribute  # type: ignore[attr-defined]
+    models.FakeTargetGroup.has_cfn_attr = classmethod(lambda cls, name: name in names)  # type: ignore[method-assign,assignment]
+
+
+def patch_load_balancer_attributes() -> None:
+    """CloudFormation answers Fn::GetAtt LoadBalancerFullName/CanonicalHostedZoneID; moto raises NotImplementedError."""
+    from moto.elbv2 import models
+
+    original = models.FakeLoadBalancer.get_cfn_attribute
+
+    def attribute(self: Any, name: str) -> Any:
+        if name == "LoadBalancerFullName":
+            return self.arn.split(":loadbalancer/")[-1]  # app/<name>/<id>
+        if name == "CanonicalHostedZoneID":
+            return self.canonical_hosted_zone_id
+        return original(self, name)
+
+    models.FakeLoadBalancer.get_cfn_attribute = attribute  # type: ignore[method-assign,assignment]
+
+
+def patch_subnet_route_table_association() -> None:
+    """CloudFormation associates a route table with a subnet; moto files it where DescribeRouteTables never looks."""
+    from moto.ec2.models import ec2_backends, subnets
+
+    create = subnets.SubnetRouteTableAssociation.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]
+
+    def associate(cls: type, /, name: str, cfn: dict[str, Any], account_id: str, region: str, **kwargs: Any) -> Any:
+        association = create(cls, name, cfn, account_id, region, **kwargs)
+        ec2_backends[account_id][region].associate_route_table(
+            route_table_id=association.route_table_id, subnet_id=association.subnet_id
+        )
+        return association
+
+    subnets.SubnetRouteTableAssociation.create_from_cloudformation_json = classmethod(associate)  # type: ignore[method-assign,assignment]
+
+
+def add_cloudwatch_alarm_model() -> type:
+    """CloudFormation creates AWS::CloudWatch::Alarm; moto 5.2.5 has no model and silently skips every alarm."""
+    from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
+    from moto.cloudwatch.models import Dimension, Metric, MetricDataQuery, MetricStat, cloudwatch_backends
+    from moto.core.common_models import CloudFormationModel
+
+    def queries(metrics: list[Any] | None) -> list[MetricDataQuery] | None:
+        if not metrics:
+            return None
+        result = []
+        for query in metrics:
+            stat = query.get("MetricStat")
+            metric_stat = None
+            if stat:
+                metric = stat["Metric"]
+                dimensions = [Dimension(d["Name"], d["Value"]) for d in metric.get("Dimensions", [])]
+                metric_stat = MetricStat(
+                    metric=Metric(metric["MetricName"], metric.get("Namespace"), dimensions),
+                    period=stat.get("Period"),
+                    stat=stat.get("Stat"),
+                    unit=stat.get("Unit"),
+                )
+            result.append(
+                MetricDataQuery(
+                    query_id=query.get("Id"),
+                    label=query.get("Label"),
+                    period=query.get("Period"),
+                    return_data=query.get("ReturnData"),
+                    expression=query.get("Expression"),
+                    metric_stat=metric_stat,
+                )
+            )
+        return result
+
+    class CfnAlarm(CloudFormationModel):
+        __module__ = "moto.cloudwatch.models"  # moto files a model under the service its module path names
+
+        def __init__(self, alarm: Any) -> None:
+            self.alarm = alarm
+
+        @staticmethod
+        def cloudformation_type() -> str:
+            return "AWS::CloudWatch::Alarm"
+
+        @staticmethod
+        def cloudformation_name_type() -> str:
+            return "AlarmName"
+
+        @property
+        def physical_resource_id(self) -> str:
+            return str(self.alarm.name)
+
+        @classmethod
+        def has_cfn_attr(cls, attr: str) -> bool:
+            return attr == "Arn"
+
+        def get_cfn_attribute(self, attribute_name: str) -> Any:
+            if attribute_name == "Arn":
+                return self.alarm.alarm_arn
+            raise UnformattedGetAttTemplateException()
+
+        @classmethod
+        def create_from_cloudformation_json(
+            cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **_: Any
+        ) -> CfnAlarm:
+            p = cloudformation_json["Properties"]
+            alarm = cloudwatch_backends[account_id][region_name].put_metric_alarm(
+                name=p.get("AlarmName", resource_name),
+                namespace=p.get("Namespace"),
+                metric_name=p.get("MetricName"),
+                metric_data_queries=queries(p.get("Metrics")),
+                comparison_operator=p["ComparisonOperator"],
+                evaluation_periods=p["EvaluationPeriods"],
+                datapoints_to_alarm=p.get("DatapointsToAlarm"),
+                period=p.get("Period"),
+                threshold=p.get("Threshold"),
+                statistic=p.get("Statistic"),
+                extended_statistic=p.get("ExtendedStatistic"),
+                description=p.get("AlarmDescription"),
+                dimensions=p.get("Dimensions", []),
+                alarm_actions=p.get("AlarmActions", []),
+                ok_actions=p.get("OKActions", []),
+                insufficient_data_actions=p.get("InsufficientDataActions", []),
+                unit=p.get("Unit"),
+                actions_enabled=p.get("ActionsEnabled", True),
+                treat_missing_data=p.get("TreatMissingData"),
+                evaluate_low_sample_count_percentile=p.get("EvaluateLowSampleCountPercentile"),
+                threshold_metric_id=p.get("ThresholdMetricId"),
+                tags=p.get("Tags", []),
+            )
+            return cls(alarm)
+
+        @classmethod
+        def update_from_cloudformation_json(
+            cls,
+            original_resource: Any,
+            new_resource_name: str,
+            cloudformation_json: dict[str, Any],
+            account_id: str,
+            region_name: str,
+        ) -> CfnAlarm:
+            return cls.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id, region_name)
+
+        @classmethod
+        def delete_from_cloudformation_json(
+            cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str
+        ) -> None:
+            cloudwatch_backends[account_id][region_name].delete_alarms([resource_name])
+
+    return CfnAlarm
+
+
+CROSS_REGION_TYPES = ("Custom::CrossRegionExportWriter", "Custom::CrossRegionExportReader")
+
+
+def emulate_cross_region_references() -> None:
+    """CDK's export writer/reader Lambdas put/get SSM parameters across regions; moto runs Lambda only in Docker."""
+    from moto.cloudformation import custom_model
+    from moto.ssm.models import ssm_backends
+
+    create = custom_model.CustomModel.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]
+
+    def create_custom(cls: type, /, name: str, cfn: dict[str, Any], account_id: str, region: str, **kwargs: Any) -> Any:
+        resource_type = kwargs.get("ResourceType")
+        if resource_type not in CROSS_REGION_TYPES:
+            return create(cls, name, cfn, account_id, region, **kwargs)
+        props = cfn["Properties"]
+        resource = custom_model.CustomModel(region, "emulated", kwargs["LogicalId"], name)  # type: ignore[abstract]
+        if resource_type == "Custom::CrossRegionExportWriter":
+            writer = props["WriterProps"]
+            ssm = ssm_backends[account_id][writer["region"]]
+            for parameter, value in writer["exports"].items():
+                ssm.put_parameter(
+                    name=parameter,
+                    description="",
+                    value=value,
+                    parameter_type="String",
+                    allowed_pattern="",
+                    keyid="",
+                    overwrite=True,
+                    tags=[],
+                    data_type="text",
+                    tier=None,
+                    policies=None,
+                )
+            resource.set_data({})
+        else:
+            ssm = ssm_backends[account_id][region]
+            resource.set_data({parameter: _exported(ssm, parameter) for parameter in props["ReaderProps"]["imports"]})
+        return resource
+
+    custom_model.CustomModel.create_from_cloudformation_json = classmethod(create_custom)  # type: ignore[method-assign,assignment]
+
+
+def _exported(ssm: Any, name: str) -> str:
+    parameter = ssm.get_parameter(name)
+    if parameter is None:  # CDK's reader fails the same way when the writer never ran
+        raise KeyError(f"cross-region export {name} was never written")
+    return str(parameter.value)
+
+
+# moto finds models through CloudFormationModel.__subclasses__(), which holds only weak references.
+_MODELS: list[type] = []
+
+
+def apply_patches() -> None:
+    """Fill every gap above before the server starts: moto caches its map of CloudFormation models on first use."""
+    require_pinned_moto()
+    patch_hosted_zone_ids()
+    patch_kms_key_properties()
+    patch_target_group_attributes()
+    patch_load_balancer_attributes()
+    patch_subnet_route_table_association()
+    _MODELS.append(add_cloudwatch_alarm_model())
+    emulate_cross_region_references()
+
+
+# The gaps left open. Resource types moto skips without an error ("No Moto CloudFormation support for ..."):
+# the emulated stack lacks them. test_deployed_stacks.py fails if the types moto drops differ from this list.
+UNMODELLED_RESOURCES: dict[str, str] = {
+    "AWS::CDK::Metadata": "CDK's version metadata (no product behaviour)",
+    "AWS::S3::BucketPolicy": "the access-log bucket's TLS-only policy and ALB log delivery grant",
+    "AWS::EC2::SecurityGroupEgress": "the ALB's only egress rule, to the instances' service port",
+    "AWS::SNS::TopicPolicy": "the topics' TLS-only rule and the CloudWatch publish grant",
+    "AWS::SNS::Subscription": "the on-call e-mail subscriptions",
+    "AWS::AutoScaling::ScalingPolicy": "the CPU target-tracking scaling policy",
+    "AWS::FIS::ExperimentTemplate": "the AZ-loss drills, one FIS experiment template per AZ",
+}
+
+# Properties moto accepts but drops, and behaviour it does not have.
+UNMODELLED_BEHAVIOUR: dict[str, str] = {
+    "instance-placement": "moto launches every ASG instance into the group's first subnet, so none spread over AZs",
+    "instance-metadata": "moto's instances report HttpTokens=optional whatever the launch template requires",
+    "target-health": "moto reports every registered target healthy without ever probing /health",
+    "load-balancer-attributes": "moto ignores LoadBalancerAttributes (cross-zone, access logs, headers, zonal shift)",
+    "target-group-attributes": "moto ignores TargetGroupAttributes (deregistration delay)",
+    "rule-descriptions": "moto drops the descriptions of security group rules",
+    "group-balance": "moto ignores AvailabilityZoneDistribution, AvailabilityZoneImpairmentPolicy, MetricsCollection",
+    "group-notifications": "moto 5.2.5 does not implement DescribeNotificationConfigurations",
+    "health-check-options": "moto drops EnableSNI, MeasureLatency and Regions of Route 53 health checks",
+    "resource-tags": "moto drops the Tags CloudFormation gives ELBv2 load balancers and SNS topics",
+    "live-endpoint": "nothing runs on moto's instances and its DNS names do not resolve: no request reaches /health",
+}
+
+
+def exit_with_parent(poll_seconds: float = 1.0) -> None:
+    """Stop when the test session that started this server dies, even if it had no chance to run its finalizer."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(poll_seconds)
+        os._exit(0)
+
+    threading.Thread(target=watch, name="exit-with-parent", daemon=True).start()
+
+
+def main(argv: list[str]) -> None:
+    apply_patches()
+    exit_with_parent()
+    from moto.server import main as moto_server
+
+    moto_server(argv)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
