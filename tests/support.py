@@ -9,6 +9,7 @@ from typing import Any
 import aws_cdk as cdk
 from aws_cdk.assertions import Template
 
+from payment_failover.components.network import Network
 from payment_failover.settings import Settings, load_settings
 from payment_failover.stacks.zonal_stack import ZonalStack
 from payment_failover.stage import PaymentFailoverStage
@@ -44,6 +45,12 @@ def synthesize(settings: Settings) -> SynthesizedStage:
 def bare_stack() -> ZonalStack:
     """A stack in eu-central-1 with the three product AZs, for testing one construct on its own."""
     return ZonalStack(cdk.App(), "Test", availability_zones=AZS, env=ENV)
+
+
+def stack_with_network() -> tuple[ZonalStack, Network]:
+    """A bare stack holding only the product's network, for components that sit in it."""
+    stack = bare_stack()
+    return stack, Network(stack, "Network", availability_zones=AZS, vpc_name="test")
 
 
 def scrubbed(template: Template) -> Any:

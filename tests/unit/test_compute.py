@@ -8,13 +8,11 @@ from aws_cdk.assertions import Match, Template
 
 from payment_failover.components import compute
 from payment_failover.components.compute import Compute
-from payment_failover.components.network import Network
-from tests.support import AZS, bare_stack, single
+from tests.support import single, stack_with_network
 
 
 def _template(instance_type: str = "t3.small") -> Template:
-    stack = bare_stack()
-    network = Network(stack, "Network", availability_zones=AZS, vpc_name="test")
+    stack, network = stack_with_network()
     Compute(
         stack,
         "Compute",

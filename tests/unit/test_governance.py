@@ -91,3 +91,24 @@ def test_readme_compliance_table_is_the_governance_modules_output() -> None:
     assert block is not None
     assert block.group(1) == governance.markdown_table()
     assert len(ACKNOWLEDGEMENTS) + len(governance.PIPELINE_ROWS) == block.group(1).count("\n") - 1
+
+
+def test_nag_reaches_the_pipeline_stack(tmp_path: Path) -> None:
+    """The pipeline's generated roles are acknowledged one by one; anything new in its stack still fails."""
+    from payment_failover.stacks.pipeline_stack import PIPELINE_STACK_NAME, PipelineStack
+    from tests.pipeline_context import pipeline_settings
+
+    app = cdk.App(outdir=str(tmp_path))
+    PaymentFailoverStage(app, "PaymentFailover-dev", settings=settings_from())
+    pipeline = PipelineStack(app, PIPELINE_STACK_NAME, settings=pipeline_settings())
+    s3.Bucket(pipeline, "PlainBucket")
+    with pytest.raises(RuntimeError, match="ValidationFailed"):
+        app.synth()
+    report = json.loads((tmp_path / "validation-report.json").read_text())
+    flagged = {
+        (v["ruleName"], c["constructPath"])
+        for r in report["pluginReports"]
+        for v in r["violations"]
+        for c in v["violatingConstructs"]
+    }
+    assert ("AwsSolutions-S10", f"{PIPELINE_STACK_NAME}/PlainBucket/Resource") in flagged

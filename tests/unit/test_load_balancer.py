@@ -8,15 +8,13 @@ from aws_cdk import aws_s3 as s3
 from aws_cdk.assertions import Match, Template
 
 from payment_failover.components.load_balancer import HealthCheckTiming, LoadBalancer
-from payment_failover.components.network import Network
-from tests.support import AZS, bare_stack, single
+from tests.support import single, stack_with_network
 
 CERT_ARN = "arn:aws:acm:eu-central-1:123456789012:certificate/12345678-1234-1234-1234-123456789012"
 
 
 def _template(interval: int) -> Template:
-    stack = bare_stack()
-    network = Network(stack, "Network", availability_zones=AZS, vpc_name="test")
+    stack, network = stack_with_network()
     LoadBalancer(
         stack,
         "LoadBalancer",
