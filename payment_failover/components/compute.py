@@ -139,7 +139,8 @@ class Compute(Construct):
         # leaves that AZ's instances alone instead of replacing them into the impaired zone; the other
         # AZs take the load and the group rebalances when the shift ends. No L2 property exists yet.
         cfn_group = self.auto_scaling_group.node.default_child
-        assert isinstance(cfn_group, autoscaling.CfnAutoScalingGroup)
+        if not isinstance(cfn_group, autoscaling.CfnAutoScalingGroup):
+            raise TypeError(f"{self.auto_scaling_group.node.path} has no CfnAutoScalingGroup to configure")
         cfn_group.availability_zone_impairment_policy = (
             autoscaling.CfnAutoScalingGroup.AvailabilityZoneImpairmentPolicyProperty(
                 zonal_shift_enabled=True, impaired_zone_health_check_behavior=IMPAIRED_ZONE_BEHAVIOUR
