@@ -141,8 +141,14 @@ def render(lines: list[Line]) -> str:
     return "\n".join(rows)
 
 
+# The stand-alone Stage's assembly (`app.py` names it PaymentFailover-<suffix>); the pipeline's stages, when
+# configured, sit in assemblies of their own and are the same Stage for other environments.
+STAGE_ASSEMBLIES = "assembly-PaymentFailover-*/*.template.json"
+
+
 def load_templates(out_dir: Path) -> list[Template]:
-    paths = sorted(out_dir.glob("assembly-*/*.template.json"))
+    """The templates of the stand-alone Stage in a cloud assembly directory."""
+    paths = sorted(out_dir.glob(STAGE_ASSEMBLIES))
     if not paths:
         raise FileNotFoundError(f"no templates under {out_dir}: run `make synth` first")
     return [json.loads(path.read_text()) for path in paths]

@@ -94,7 +94,7 @@ def test_real_templates_meet_both_targets(default_stage: SynthesizedStage) -> No
 def test_a_configuration_that_misses_a_target_makes_the_command_fail(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], template: dict[str, Any], missed: str
 ) -> None:
-    assembly = tmp_path / "assembly-Test"
+    assembly = tmp_path / "assembly-PaymentFailover-test"
     assembly.mkdir()
     (assembly / "Test.template.json").write_text(json.dumps(template))
     assert budget.main([str(tmp_path)]) == 1
@@ -105,7 +105,7 @@ def test_a_configuration_that_misses_a_target_makes_the_command_fail(
 
 
 def test_the_command_passes_for_a_compliant_template(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assembly = tmp_path / "assembly-Test"
+    assembly = tmp_path / "assembly-PaymentFailover-test"
     assembly.mkdir()
     (assembly / "Test.template.json").write_text(json.dumps(_template()))
     assert budget.main([str(tmp_path)]) == 0
@@ -115,3 +115,15 @@ def test_the_command_passes_for_a_compliant_template(tmp_path: Path, capsys: pyt
 def test_no_templates_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert budget.main([str(tmp_path)]) == 2
     assert "run `make synth` first" in capsys.readouterr().err
+
+
+def test_the_pipelines_stage_assemblies_are_not_mixed_in(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """With pipeline settings, cdk.out also holds the pipeline's Staging/Production assemblies."""
+    for assembly, template in (
+        ("assembly-PaymentFailover-dev", _template()),
+        ("assembly-payment-failover-pipeline-Staging", _template(interval=60)),
+    ):
+        (tmp_path / assembly).mkdir()
+        (tmp_path / assembly / "Service.template.json").write_text(json.dumps(template))
+    assert budget.main([str(tmp_path)]) == 0
+    assert "| failed instance marked unhealthy | 60 s | 30 s x 2 |" in capsys.readouterr().out
