@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from aws_cdk import CfnOutput
+from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_route53 as route53
 from constructs import Construct
 
@@ -72,6 +73,7 @@ class ServiceStack(ZonalStack):
         )
         # Registering the group also opens the service port from the ALB's security group only (R7).
         load_balancer.target_group.add_target(compute.auto_scaling_group)
+        _pin_rule_ids(load_balancer.security_group, compute.security_group)
 
         dns = DnsFailover(
             self,
@@ -155,3 +157,18 @@ class ServiceStack(ZonalStack):
         }
         # What the pipeline's post-deployment health check calls.
         self.service_url_output = created["ServiceUrl"]
+
+
+def _pin_rule_ids(alb: ec2.SecurityGroup, instances: ec2.SecurityGroup) -> None:
+    """Give the ALB-to-instance rules logical ids that do not depend on the construct path.
+
+    CDK names these two rules after the peer group's full path, which differs between the hand-deployed
+    Stage and the pipeline's; with pinned ids one environment can move between the two doors without
+    CloudFormation trying to add a rule identical to the one it has not yet removed.
+    """
+    for group, rule_type, logical_id in (
+        (alb, ec2.CfnSecurityGroupEgress, "AlbToInstancesEgress"),
+        (instances, ec2.CfnSecurityGroupIngress, "InstancesFromAlbIngress"),
+    ):
+        (rule,) = [child for child in group.node.children if isinstance(child, rule_type)]
+        rule.override_logical_id(logical_id)

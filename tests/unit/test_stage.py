@@ -37,6 +37,7 @@ def test_r1_the_template_names_all_three_real_azs(default_stage: SynthesizedStag
 def test_r7_instances_accept_only_the_service_port_from_the_alb_security_group(default_stage: SynthesizedStage) -> None:
     template = default_stage.service
     ingress = template.find_resources("AWS::EC2::SecurityGroupIngress")
+    assert list(ingress) == ["InstancesFromAlbIngress"], "pinned id: the same in every Stage, whatever its path"
     (rule,) = [r["Properties"] for r in ingress.values()]
     alb_sg = template.find_resources(
         "AWS::EC2::SecurityGroup", {"Properties": {"GroupDescription": Match.string_like_regexp("Payment ALB")}}
