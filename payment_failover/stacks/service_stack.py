@@ -1,4 +1,5 @@
-"""The regional stack: wires network → certificate → load balancer → compute, and declares outputs."""
+"""The regional stack: wires network → certificate → load balancer → compute → DNS failover → alarms,
+drills and dashboard, and declares the outputs people and integration tests use."""
 
 from __future__ import annotations
 
