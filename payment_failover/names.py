@@ -13,16 +13,21 @@ class ResourceNames:
     suffix: str
 
     @property
-    def service_stack(self) -> str:
+    def base(self) -> str:
+        """payment-failover-<suffix>: the name of everything there is one of per environment."""
         return f"payment-failover-{self.suffix}"
+
+    @property
+    def service_stack(self) -> str:
+        return self.base
 
     @property
     def vpc(self) -> str:
-        return f"payment-failover-{self.suffix}"
+        return self.base
 
     @property
     def certificate(self) -> str:
-        return f"payment-failover-{self.suffix}"
+        return self.base
 
     @property
     def load_balancer(self) -> str:
@@ -34,27 +39,27 @@ class ResourceNames:
 
     @property
     def auto_scaling_group(self) -> str:
-        return f"payment-failover-{self.suffix}"
+        return self.base
 
     @property
     def dns_alarm_stack(self) -> str:
-        return f"payment-failover-{self.suffix}-dns-alarms"
+        return f"{self.base}-dns-alarms"
 
     @property
     def topic(self) -> str:
-        return f"payment-failover-{self.suffix}-events"
+        return f"{self.base}-events"
 
     @property
     def dns_topic(self) -> str:
-        return f"payment-failover-{self.suffix}-dns-events"
+        return f"{self.base}-dns-events"
 
     @property
     def alarm_prefix(self) -> str:
-        return f"payment-failover-{self.suffix}"
+        return self.base
 
     @property
     def dashboard(self) -> str:
-        return f"payment-failover-{self.suffix}"
+        return self.base
 
 
 def _elb_name(name: str) -> str:

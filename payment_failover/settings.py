@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, fields
 from typing import Any, TypeVar
 
 from payment_failover import defaults, regions
@@ -84,7 +84,7 @@ class Settings:
     dns_health_check_interval_seconds: int = defaults.DNS_HEALTH_CHECK_INTERVAL_SECONDS
     dns_failure_threshold: int = defaults.DNS_FAILURE_THRESHOLD
     dns_health_check_regions: tuple[str, ...] = defaults.DNS_HEALTH_CHECK_REGIONS
-    tags: tuple[tuple[str, str], ...] = field(default=defaults.TAGS)
+    tags: tuple[tuple[str, str], ...] = defaults.TAGS
     deploy: bool = False
 
     @property
@@ -104,28 +104,13 @@ class Settings:
         return dict(self.tags)
 
 
-KEYS = (
-    "environmentSuffix",
-    "account",
-    "region",
-    "availabilityZones",
-    "domainName",
-    "hostedZoneId",
-    "hostedZoneName",
-    "certificateArn",
-    "instanceType",
-    "minCapacity",
-    "maxCapacity",
-    "healthCheckIntervalSeconds",
-    "alarmEmail",
-    "latencyP99ThresholdMs",
-    "errorRatePercent",
-    "dnsHealthCheckIntervalSeconds",
-    "dnsFailureThreshold",
-    "dnsHealthCheckRegions",
-    "tags",
-    "deploy",
-)
+def _camel(name: str) -> str:
+    head, *rest = name.split("_")
+    return head + "".join(part.capitalize() for part in rest)
+
+
+# One context key per setting, named after its field: environment_suffix → environmentSuffix.
+KEYS = tuple(_camel(setting.name) for setting in fields(Settings))
 
 
 def context_keys() -> tuple[str, ...]:

@@ -70,10 +70,6 @@ def _scrub(value: Any) -> Any:
     return value
 
 
-def resources_of_type(template: Template, type_: str) -> dict[str, Any]:
-    return dict(template.find_resources(type_))
-
-
 def single(template: Template, type_: str) -> dict[str, Any]:
     found = list(template.find_resources(type_).values())
     assert len(found) == 1, f"expected one {type_}, found {len(found)}"

@@ -48,7 +48,11 @@ def test_r8_each_az_alarms_below_two_healthy_targets(alarms: dict, topic_ref: di
 
 
 def test_r8_exactly_one_per_az_alarm_per_az(alarms: dict) -> None:
-    per_az = sorted(_dimensions(a)["AvailabilityZone"] for a in alarms.values() if "AvailabilityZone" in str(a))
+    per_az = sorted(
+        _dimensions(a)["AvailabilityZone"]
+        for a in alarms.values()
+        if "Dimensions" in a and "AvailabilityZone" in _dimensions(a)
+    )
     assert per_az == AZS
 
 

@@ -59,12 +59,8 @@ def test_stop_conditions_are_the_products_real_5xx_alarms(default_stage: Synthes
     names = {logical: r["Properties"]["AlarmName"] for logical, r in alarms.items()}
     for drill in drills.values():
         stopping = [names[c["Value"]["Fn::GetAtt"][0]] for c in drill["StopConditions"]]
-        assert c_sources(drill) == {"aws:cloudwatch:alarm"}
+        assert {condition["Source"] for condition in drill["StopConditions"]} == {"aws:cloudwatch:alarm"}
         assert sorted(stopping) == ["payment-failover-dev-Alb5xxRate", "payment-failover-dev-Target5xxRate"]
-
-
-def c_sources(drill: dict) -> set[str]:
-    return {condition["Source"] for condition in drill["StopConditions"]}
 
 
 def test_drills_log_to_cloudwatch_logs(default_stage: SynthesizedStage, drills: dict) -> None:
