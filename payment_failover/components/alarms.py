@@ -1,7 +1,15 @@
-"""Failover alarms (R8): per-AZ healthy hosts, unhealthy hosts, 5xx rates, latency, in-service capacity.
+"""Failover alarms (R8, R17): per-AZ healthy hosts, no healthy target at all, unhealthy hosts, 5xx rates,
+latency, in-service capacity.
 
 Each alarm is described by an `AlarmRule` so its time from failure to notification can be computed
 from the same numbers that build it (README, "What pages whom").
+
+Statistics are the ones the ELB metrics page names for each metric
+(https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-cloudwatch-metrics.html):
+Sum for the 5xx and request counts; Minimum/Maximum for the host counts, which every load balancer
+node reports on its own ("Minimum" is the worst node's view, "Maximum" the best node's); a percentile
+for TargetResponseTime. Missing data follows
+https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEmail.html#alarms-and-missing-data.
 """
 
 from __future__ import annotations
@@ -34,8 +42,11 @@ class AlarmRule:
 
 
 PER_AZ_HEALTHY = AlarmRule(evaluation_periods=1, datapoints_to_alarm=1)
+NO_HEALTHY_TARGET = AlarmRule(evaluation_periods=1, datapoints_to_alarm=1)
 UNHEALTHY_HOSTS = AlarmRule(evaluation_periods=2, datapoints_to_alarm=2)
-ERROR_RATE = AlarmRule(evaluation_periods=2, datapoints_to_alarm=2)
+# 2 of 3, not 2 of 2: FILL turns a minute whose counts arrive late into 0/0 (dropped), and the metric math
+# page advises an M-out-of-N alarm so a late minute cannot hold the alarm in one state.
+ERROR_RATE = AlarmRule(evaluation_periods=3, datapoints_to_alarm=2)
 LATENCY = AlarmRule(evaluation_periods=3, datapoints_to_alarm=3)
 IN_SERVICE = AlarmRule(evaluation_periods=5, datapoints_to_alarm=5)
 DNS_HEALTH = AlarmRule(evaluation_periods=1, datapoints_to_alarm=1)
@@ -75,9 +86,22 @@ class FailoverAlarms(Construct):
             )
             for az in availability_zones
         }
+        # The blind spot of per-AZ counts and error rates together: with no healthy target anywhere the ALB
+        # answers every request itself. Maximum: even the load balancer node that sees the most healthy
+        # targets sees none. No data means no registered target at all, which is the same outage.
+        self.no_healthy_target = self._alarm(
+            "NoHealthyTarget",
+            metric=metrics.target_metric("HealthyHostCount", statistic="Maximum"),
+            rule=NO_HEALTHY_TARGET,
+            threshold=1,
+            comparison=cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+            missing=cloudwatch.TreatMissingData.BREACHING,
+            description="No healthy target in the whole target group: every client request fails",
+        )
+        # AWS recommends alarming on a non-zero Minimum for more than one datapoint: every node agrees.
         self.unhealthy_hosts = self._alarm(
             "UnhealthyHosts",
-            metric=metrics.target_metric("UnHealthyHostCount", statistic="Maximum"),
+            metric=metrics.target_metric("UnHealthyHostCount", statistic="Minimum"),
             rule=UNHEALTHY_HOSTS,
             threshold=0,
             comparison=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
@@ -91,7 +115,10 @@ class FailoverAlarms(Construct):
             threshold=error_rate_percent,
             comparison=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
             missing=cloudwatch.TreatMissingData.NOT_BREACHING,
-            description=f"More than {error_rate_percent}% of requests get a 5xx from the load balancer",
+            description=(
+                f"More than {error_rate_percent}% of client requests get a 5xx from the load balancer, "
+                "including the 503s it sends when no target can take them"
+            ),
         )
         self.target_5xx = self._alarm(
             "Target5xxRate",

@@ -53,19 +53,29 @@ class WebTierMetrics:
         )
 
     def load_balancer_5xx_rate(self) -> cloudwatch.MathExpression:
-        return _percent(
+        """Share of client requests answered with an ELB 5xx, which stays visible in a total outage.
+
+        RequestCount counts only requests for which a target could be chosen, so the 503s the ALB sends
+        when no target is healthy are not in it; they are added back to the denominator. A 502 or 504
+        for a request that did reach a target is then counted twice below the line: the rate can read
+        low by at most half (every request failing reads 50 %), never 0 % while clients see errors.
+        """
+        return _error_rate(
             "alb",
             self.load_balancer_metric("HTTPCode_ELB_5XX_Count"),
             self.load_balancer_metric("RequestCount"),
             "ALB 5xx %",
+            errors_are_outside_requests=True,
         )
 
     def target_5xx_rate(self) -> cloudwatch.MathExpression:
-        return _percent(
+        """Share of requests that reached an instance and got a 5xx from it."""
+        return _error_rate(
             "target",
             self.target_metric("HTTPCode_Target_5XX_Count"),
             self.target_metric("RequestCount"),
             "Target 5xx %",
+            errors_are_outside_requests=False,
         )
 
     @staticmethod
@@ -80,16 +90,30 @@ class WebTierMetrics:
         )
 
 
-def _percent(
-    source: str, errors: cloudwatch.Metric, requests: cloudwatch.Metric, label: str
+def _error_rate(
+    source: str,
+    errors: cloudwatch.Metric,
+    requests: cloudwatch.Metric,
+    label: str,
+    *,
+    errors_are_outside_requests: bool,
 ) -> cloudwatch.MathExpression:
-    """5xx responses as a percentage of requests; 0 when there is no traffic.
+    """5xx responses as a percentage, in CloudWatch metric math.
+
+    ELB publishes a count metric only for minutes in which it is non-zero, so FILL(..., 0) turns an
+    absent count into 0 before the arithmetic. A minute without any traffic divides 0 by 0, and
+    CloudWatch drops a datapoint that divides by zero: the alarm sees missing data, not a 0 % that
+    could hide an outage (tests/cloudwatch_model.py evaluates these expressions).
+    https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/using-metric-math.html
+    https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-cloudwatch-metrics.html
 
     The ids carry the source so two rates can share one graph.
     """
     e, r = f"{source}_errors", f"{source}_requests"
+    filled_errors, filled_requests = f"FILL({e}, 0)", f"FILL({r}, 0)"
+    denominator = f"({filled_requests} + {filled_errors})" if errors_are_outside_requests else filled_requests
     return cloudwatch.MathExpression(
-        expression=f"IF({r} > 0, 100 * {e} / {r}, 0)",
+        expression=f"100 * {filled_errors} / {denominator}",
         using_metrics={e: errors, r: requests},
         label=label,
         period=PERIOD,

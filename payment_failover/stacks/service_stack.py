@@ -108,7 +108,7 @@ class ServiceStack(ZonalStack):
             vpc=network.vpc,
             subnets_by_az=network.private_subnets_by_az(),
             auto_scaling_group_name=names.auto_scaling_group,
-            stop_alarms=[alarms.alb_5xx, alarms.target_5xx],
+            stop_alarms=[alarms.alb_5xx, alarms.target_5xx, alarms.no_healthy_target],
             name_prefix=names.alarm_prefix,
         )
         dashboard = FailoverDashboard(

@@ -35,7 +35,12 @@ def _notifies(alarm: dict[str, Any], topic: str) -> bool:
 def test_r8_each_az_alarms_below_two_healthy_targets_with_its_az_dimension(deployment: Deployment) -> None:
     out = deployment.service
     zones = []
-    for alarm in _alarms_on(deployment, "HealthyHostCount"):
+    per_az = [
+        alarm
+        for alarm in _alarms_on(deployment, "HealthyHostCount")
+        if not alarm["AlarmName"].endswith("-NoHealthyTarget")
+    ]
+    for alarm in per_az:
         ((namespace, _, dims),) = alarm_metrics(alarm)
         zone = dims.get("AvailabilityZone", "(no AvailabilityZone dimension)")
         zones.append(zone)
@@ -51,6 +56,19 @@ def test_r8_each_az_alarms_below_two_healthy_targets_with_its_az_dimension(deplo
         assert alarm["TreatMissingData"] == "breaching", alarm["AlarmName"]
         assert _notifies(alarm, out["FailoverTopicArn"]), alarm["AlarmName"]
     assert sorted(zones) == sorted(deployment.settings.availability_zones)
+
+
+def test_r17_an_alarm_fires_when_no_target_in_the_whole_target_group_is_healthy(deployment: Deployment) -> None:
+    out = deployment.service
+    (alarm,) = [a for a in _alarms_on(deployment, "HealthyHostCount") if a["AlarmName"].endswith("-NoHealthyTarget")]
+    ((namespace, _, dims),) = alarm_metrics(alarm)
+    assert (namespace, dims) == (
+        ALB,
+        {"LoadBalancer": out["LoadBalancerFullName"], "TargetGroup": out["TargetGroupFullName"]},
+    )
+    assert (alarm["ComparisonOperator"], alarm["Threshold"], alarm["Statistic"]) == ("LessThanThreshold", 1, "Maximum")
+    assert alarm["TreatMissingData"] == "breaching"
+    assert _notifies(alarm, out["FailoverTopicArn"])
 
 
 def test_r8_unhealthy_hosts_5xx_rates_latency_and_in_service_capacity_alarm(deployment: Deployment) -> None:

@@ -56,9 +56,24 @@ def test_r8_exactly_one_per_az_alarm_per_az(alarms: dict) -> None:
     assert per_az == AZS
 
 
+def test_r17_no_healthy_target_in_the_whole_target_group(alarms: dict, topic_ref: dict) -> None:
+    alarm = alarms["payment-failover-dev-NoHealthyTarget"]
+    assert (alarm["Namespace"], alarm["MetricName"], alarm["Statistic"]) == (
+        "AWS/ApplicationELB",
+        "HealthyHostCount",
+        "Maximum",
+    )
+    assert set(_dimensions(alarm)) == {"TargetGroup", "LoadBalancer"}
+    assert (alarm["ComparisonOperator"], alarm["Threshold"]) == ("LessThanThreshold", 1)
+    assert (alarm["EvaluationPeriods"], alarm["DatapointsToAlarm"]) == (1, 1)
+    assert alarm["TreatMissingData"] == "breaching"
+    assert alarm["AlarmActions"] == [topic_ref]
+
+
 def test_r8_unhealthy_hosts_sustained(alarms: dict, topic_ref: dict) -> None:
     alarm = alarms["payment-failover-dev-UnhealthyHosts"]
-    assert (alarm["MetricName"], alarm["Statistic"], alarm["Threshold"]) == ("UnHealthyHostCount", "Maximum", 0)
+    # Minimum: every load balancer node sees the target unhealthy (the ELB metrics page's recommendation).
+    assert (alarm["MetricName"], alarm["Statistic"], alarm["Threshold"]) == ("UnHealthyHostCount", "Minimum", 0)
     assert alarm["ComparisonOperator"] == "GreaterThanThreshold"
     assert (alarm["EvaluationPeriods"], alarm["DatapointsToAlarm"]) == (2, 2)
     assert set(_dimensions(alarm)) == {"TargetGroup", "LoadBalancer"}
@@ -66,20 +81,33 @@ def test_r8_unhealthy_hosts_sustained(alarms: dict, topic_ref: dict) -> None:
 
 
 @pytest.mark.parametrize(
-    ("name", "numerator", "dimensions"),
+    ("name", "numerator", "dimensions", "expected"),
     [
-        ("Alb5xxRate", "HTTPCode_ELB_5XX_Count", {"LoadBalancer"}),
-        ("Target5xxRate", "HTTPCode_Target_5XX_Count", {"LoadBalancer", "TargetGroup"}),
+        # ELB 5xx for requests no target could take are not in RequestCount: added back below the line.
+        (
+            "Alb5xxRate",
+            "HTTPCode_ELB_5XX_Count",
+            {"LoadBalancer"},
+            "100 * FILL(alb_errors, 0) / (FILL(alb_requests, 0) + FILL(alb_errors, 0))",
+        ),
+        (
+            "Target5xxRate",
+            "HTTPCode_Target_5XX_Count",
+            {"LoadBalancer", "TargetGroup"},
+            "100 * FILL(target_errors, 0) / FILL(target_requests, 0)",
+        ),
     ],
 )
-def test_r8_5xx_rates_above_the_configured_percentage(
-    alarms: dict, topic_ref: dict, name: str, numerator: str, dimensions: set[str]
+def test_r8_r17_5xx_rates_above_the_configured_percentage(
+    alarms: dict, topic_ref: dict, name: str, numerator: str, dimensions: set[str], expected: str
 ) -> None:
     alarm = alarms[f"payment-failover-dev-{name}"]
     assert (alarm["Threshold"], alarm["ComparisonOperator"]) == (5, "GreaterThanThreshold")
+    assert (alarm["EvaluationPeriods"], alarm["DatapointsToAlarm"]) == (3, 2)
+    assert alarm["TreatMissingData"] == "notBreaching"
     queries = {q["Id"]: q for q in alarm["Metrics"]}
     (expression,) = [q for q in queries.values() if "Expression" in q]
-    assert "100 *" in expression["Expression"]
+    assert expression["Expression"] == expected
     stats = [q["MetricStat"] for q in queries.values() if "MetricStat" in q]
     assert sorted(s["Metric"]["MetricName"] for s in stats) == sorted([numerator, "RequestCount"])
     for stat in stats:
@@ -102,7 +130,7 @@ def test_r8_in_service_instances_below_minimum(alarms: dict) -> None:
 
 
 def test_r8_every_regional_alarm_pages_and_clears_through_the_topic(alarms: dict, topic_ref: dict) -> None:
-    assert len(alarms) == 8
+    assert len(alarms) == 9
     for alarm in alarms.values():
         assert alarm["AlarmActions"] == [topic_ref]
         assert alarm["OKActions"] == [topic_ref]

@@ -60,7 +60,11 @@ def test_stop_conditions_are_the_products_real_5xx_alarms(default_stage: Synthes
     for drill in drills.values():
         stopping = [names[c["Value"]["Fn::GetAtt"][0]] for c in drill["StopConditions"]]
         assert {condition["Source"] for condition in drill["StopConditions"]} == {"aws:cloudwatch:alarm"}
-        assert sorted(stopping) == ["payment-failover-dev-Alb5xxRate", "payment-failover-dev-Target5xxRate"]
+        assert sorted(stopping) == [
+            "payment-failover-dev-Alb5xxRate",
+            "payment-failover-dev-NoHealthyTarget",
+            "payment-failover-dev-Target5xxRate",
+        ]
 
 
 def test_drills_log_to_cloudwatch_logs(default_stage: SynthesizedStage, drills: dict) -> None:
