@@ -81,11 +81,20 @@ DRILL_SUBNETS = Acknowledgment(
         "template itself names the one AZ's subnets it targets."
     ),
 )
+DRILL_KMS_GRANTS = Acknowledgment(
+    id="AwsSolutions::AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:kms:<AWS::Region>:<AWS::AccountId>:key/*]",
+    reason=(
+        "FIS restarts the stopped instances, whose root volumes are encrypted with the account's default EBS key; "
+        "the grant is allowed only through EC2 (kms:ViaService) and only for an AWS resource."
+    ),
+)
 DRILL_DESCRIBE_AND_LOGS = Acknowledgment(
     id="AwsSolutions::AwsSolutions-IAM5[Resource::*]",
     reason=(
-        "EC2 Describe* calls that resolve drill targets and the CloudWatch Logs delivery calls FIS uses for "
-        "experiment logs do not support resource-level permissions; they read or deliver, never change."
+        "Calls that resolve drill targets (EC2, Auto Scaling, tag and ARC list/describe calls) and the CloudWatch "
+        "Logs delivery calls FIS uses for experiment logs do not support resource-level permissions; they read or "
+        "deliver, never change. The two that change something are scoped by condition: ec2:InjectApiError to this "
+        "ASG (ec2:FisTargetArns) and zonal shifts to this ALB and ASG (arc-zonal-shift:ResourceIdentifier)."
     ),
 )
 
@@ -97,7 +106,7 @@ def acknowledge_service_findings(stack: ServiceStack) -> None:
     Validations.of(stack.compute.role).acknowledge(SESSION_MANAGER_POLICY)
     Validations.of(stack.access_logs.bucket).acknowledge(LOG_BUCKET_NOT_SELF_LOGGED)
     Validations.of(stack.drills.role).acknowledge(
-        DRILL_INSTANCES, DRILL_NETWORK_ACLS, DRILL_SUBNETS, DRILL_DESCRIBE_AND_LOGS
+        DRILL_INSTANCES, DRILL_NETWORK_ACLS, DRILL_SUBNETS, DRILL_KMS_GRANTS, DRILL_DESCRIBE_AND_LOGS
     )
 
 

@@ -1,8 +1,19 @@
-"""AZ-loss drills (issue 6): one AWS FIS experiment template per AZ, scoped so it can touch nothing else.
+"""AZ-loss drills (R17): one AWS FIS experiment template per AZ, modelled on AWS's "AZ Availability:
+Power Interruption" scenario and scoped so it can touch nothing else.
 
-Each experiment stops this ASG's running instances in one AZ and cuts that AZ's private subnets off
-the network for the drill's duration, then lets the product prove it keeps serving. It stops by
-itself as soon as clients would notice (the product's own 5xx alarms).
+For one AZ and for the drill's duration, each experiment
+- stops this ASG's running instances there, and completes even when the ASG has meanwhile terminated them
+  (``completeIfInstancesTerminated``: without it the restart fails and the experiment ends ``failed``);
+- makes the ASG's launches into that AZ fail with InsufficientInstanceCapacity, so replacements go to the
+  other AZs as they would when an AZ has no power;
+- cuts the AZ's private subnets off the network;
+- shifts the ALB *and* the ASG away from the AZ (``aws:arc:start-zonal-autoshift``), the recovery a real
+  zonal autoshift brings.
+It stops by itself as soon as clients would notice (the product's own outage and 5xx alarms).
+
+Actions, parameters and the permissions each needs are those of the FIS actions reference,
+https://docs.aws.amazon.com/fis/latest/userguide/fis-actions-reference.html ; the condition keys of
+ec2:InjectApiError follow https://docs.aws.amazon.com/fis/latest/userguide/security_iam_id-based-policy-examples.html .
 """
 
 from __future__ import annotations
@@ -20,6 +31,45 @@ from constructs import Construct
 ASG_TAG = "aws:autoscaling:groupName"
 FIS_NACL_TAG = "managedByFIS"
 DRILL_DURATION = "PT10M"
+ASG_ICE_ACTION = "aws:ec2:asg-insufficient-instance-capacity-error"
+# Permissions per action, exactly as the FIS actions reference lists them (test_az_drills checks the role).
+ACTION_PERMISSIONS: Mapping[str, tuple[str, ...]] = {
+    "aws:ec2:stop-instances": (
+        "ec2:StopInstances",
+        "ec2:StartInstances",
+        "ec2:DescribeInstances",  # required with completeIfInstancesTerminated
+        "kms:CreateGrant",  # required with startInstancesAfterDuration: the root volumes are encrypted
+    ),
+    ASG_ICE_ACTION: ("ec2:InjectApiError", "autoscaling:DescribeAutoScalingGroups"),
+    "aws:network:disrupt-connectivity": (
+        "ec2:CreateNetworkAcl",
+        "ec2:CreateNetworkAclEntry",
+        "ec2:CreateTags",
+        "ec2:DeleteNetworkAcl",
+        "ec2:DescribeManagedPrefixLists",
+        "ec2:DescribeNetworkAcls",
+        "ec2:DescribeSubnets",
+        "ec2:DescribeVpcs",
+        "ec2:GetManagedPrefixListEntries",
+        "ec2:ReplaceNetworkAclAssociation",
+    ),
+    "aws:arc:start-zonal-autoshift": (
+        "arc-zonal-shift:StartZonalShift",
+        "arc-zonal-shift:GetManagedResource",
+        "arc-zonal-shift:UpdateZonalShift",
+        "arc-zonal-shift:CancelZonalShift",
+        "arc-zonal-shift:ListManagedResources",
+        "autoscaling:DescribeTags",
+        "tag:GetResources",
+    ),
+}
+# Experiment logs to CloudWatch Logs (https://docs.aws.amazon.com/fis/latest/userguide/monitoring-logging.html).
+LOG_DELIVERY_PERMISSIONS = (
+    "logs:CreateLogDelivery",
+    "logs:PutResourcePolicy",
+    "logs:DescribeResourcePolicies",
+    "logs:DescribeLogGroups",
+)
 
 
 class AzLossDrills(Construct):
@@ -33,6 +83,8 @@ class AzLossDrills(Construct):
         vpc: ec2.IVpc,
         subnets_by_az: Mapping[str, Sequence[ec2.ISubnet]],
         auto_scaling_group_name: str,
+        auto_scaling_group_arn: str,
+        load_balancer_arn: str,
         stop_alarms: Sequence[cloudwatch.IAlarm],
         name_prefix: str,
     ) -> None:
@@ -47,20 +99,30 @@ class AzLossDrills(Construct):
             assumed_by=iam.ServicePrincipal(
                 "fis.amazonaws.com", conditions={"StringEquals": {"aws:SourceAccount": stack.account}}
             ),
-            description=f"{name_prefix} AZ-loss drills: this ASG's instances and this VPC's subnets only",
+            description=f"{name_prefix} AZ-loss drills: this ASG, its instances, this ALB and this VPC only",
         )
-        for statement in _drill_permissions(vpc, auto_scaling_group_name):
+        for statement in _drill_permissions(
+            vpc,
+            group_name=auto_scaling_group_name,
+            group_arn=auto_scaling_group_arn,
+            load_balancer_arn=load_balancer_arn,
+        ):
             self.role.add_to_policy(statement)
 
+        target = fis.CfnExperimentTemplate.ExperimentTemplateTargetProperty
+        action = fis.CfnExperimentTemplate.ExperimentTemplateActionProperty
         self.experiments: dict[str, fis.CfnExperimentTemplate] = {}
         for az, subnets in subnets_by_az.items():
             self.experiments[az] = fis.CfnExperimentTemplate(
                 self,
                 f"Drill-{az}",
-                description=f"{name_prefix}: lose {az} (stop its instances, cut its subnets) for {DRILL_DURATION}",
+                description=(
+                    f"{name_prefix}: lose {az} for {DRILL_DURATION} (stop its instances, no launches there, "
+                    "cut its subnets, shift the ALB and the ASG away)"
+                ),
                 role_arn=self.role.role_arn,
                 targets={
-                    "InstancesInAz": fis.CfnExperimentTemplate.ExperimentTemplateTargetProperty(
+                    "InstancesInAz": target(
                         resource_type="aws:ec2:instance",
                         selection_mode="ALL",
                         resource_tags={ASG_TAG: auto_scaling_group_name},
@@ -73,22 +135,51 @@ class AzLossDrills(Construct):
                             ),
                         ],
                     ),
-                    "SubnetsInAz": fis.CfnExperimentTemplate.ExperimentTemplateTargetProperty(
+                    "Group": target(
+                        resource_type="aws:ec2:autoscaling-group",
+                        selection_mode="ALL",
+                        resource_arns=[auto_scaling_group_arn],
+                    ),
+                    "SubnetsInAz": target(
                         resource_type="aws:ec2:subnet",
                         selection_mode="ALL",
                         resource_arns=[_subnet_arn(stack, subnet) for subnet in subnets],
                     ),
+                    "ShiftedResources": target(
+                        resource_type="aws:arc:zonal-shift-managed-resource",
+                        selection_mode="ALL",
+                        resource_arns=[load_balancer_arn, auto_scaling_group_arn],
+                    ),
                 },
                 actions={
-                    "StopInstances": fis.CfnExperimentTemplate.ExperimentTemplateActionProperty(
+                    "StopInstances": action(
                         action_id="aws:ec2:stop-instances",
-                        parameters={"startInstancesAfterDuration": DRILL_DURATION},
+                        parameters={
+                            "startInstancesAfterDuration": DRILL_DURATION,
+                            "completeIfInstancesTerminated": "true",
+                        },
                         targets={"Instances": "InstancesInAz"},
                     ),
-                    "CutSubnets": fis.CfnExperimentTemplate.ExperimentTemplateActionProperty(
+                    "NoLaunchesInAz": action(
+                        action_id=ASG_ICE_ACTION,
+                        parameters={"availabilityZoneIdentifiers": az, "duration": DRILL_DURATION, "percentage": "100"},
+                        targets={"AutoScalingGroups": "Group"},
+                    ),
+                    "CutSubnets": action(
                         action_id="aws:network:disrupt-connectivity",
                         parameters={"duration": DRILL_DURATION, "scope": "all"},
                         targets={"Subnets": "SubnetsInAz"},
+                    ),
+                    # ANY: the drill shifts both resources whether or not zonal autoshift is switched on.
+                    "ShiftAway": action(
+                        action_id="aws:arc:start-zonal-autoshift",
+                        parameters={
+                            "availabilityZoneIdentifier": az,
+                            "duration": DRILL_DURATION,
+                            "managedResourceTypes": "ALB,ASG",
+                            "zonalAutoshiftStatus": "ANY",
+                        },
+                        targets={"ManagedResources": "ShiftedResources"},
                     ),
                 },
                 stop_conditions=[
@@ -112,21 +203,46 @@ def _subnet_arn(stack: Stack, subnet: ec2.ISubnet) -> str:
     return stack.format_arn(service="ec2", resource="subnet", resource_name=subnet.subnet_id)
 
 
-def _ec2_arn(resource: str) -> str:
-    """An EC2 ARN built from pseudo parameters, so it reads the same in every account and region."""
-    return f"arn:{Aws.PARTITION}:ec2:{Aws.REGION}:{Aws.ACCOUNT_ID}:{resource}"
+def _arn(service: str, resource: str) -> str:
+    """An ARN built from pseudo parameters, so it reads the same in every account and region."""
+    return f"arn:{Aws.PARTITION}:{service}:{Aws.REGION}:{Aws.ACCOUNT_ID}:{resource}"
 
 
-def _drill_permissions(vpc: ec2.IVpc, group_name: str) -> list[iam.PolicyStatement]:
-    """Only what the two actions and FIS logging need, scoped to this ASG's tag and this VPC."""
-    instance_arns, nacl_arns, subnet_arns = _ec2_arn("instance/*"), _ec2_arn("network-acl/*"), _ec2_arn("subnet/*")
-    vpc_arn = _ec2_arn(f"vpc/{vpc.vpc_id}")
+def _drill_permissions(
+    vpc: ec2.IVpc, *, group_name: str, group_arn: str, load_balancer_arn: str
+) -> list[iam.PolicyStatement]:
+    """The actions of ACTION_PERMISSIONS and log delivery, each scoped as far as its API allows."""
+    instance_arns, nacl_arns, subnet_arns = (
+        _arn("ec2", "instance/*"),
+        _arn("ec2", "network-acl/*"),
+        _arn("ec2", "subnet/*"),
+    )
+    vpc_arn = _arn("ec2", f"vpc/{vpc.vpc_id}")
     return [
         iam.PolicyStatement(
             sid="StopAndStartThisGroupsInstances",
             actions=["ec2:StopInstances", "ec2:StartInstances"],
             resources=[instance_arns],
             conditions={"StringEquals": {f"aws:ResourceTag/{ASG_TAG}": group_name}},
+        ),
+        # Restarting an instance whose root volume is encrypted needs a grant on the volume's key, for EC2 only.
+        iam.PolicyStatement(
+            sid="RestartEncryptedVolumesThroughEc2",
+            actions=["kms:CreateGrant"],
+            resources=[_arn("kms", "key/*")],
+            conditions={
+                "StringEquals": {"kms:ViaService": f"ec2.{Aws.REGION}.amazonaws.com"},
+                "Bool": {"kms:GrantIsForAWSResource": "true"},
+            },
+        ),
+        iam.PolicyStatement(
+            sid="FailThisGroupsLaunchesOnly",
+            actions=["ec2:InjectApiError"],
+            resources=["*"],
+            conditions={
+                "StringEquals": {"ec2:FisActionId": ASG_ICE_ACTION},
+                "ForAllValues:ArnEquals": {"ec2:FisTargetArns": [group_arn]},
+            },
         ),
         iam.PolicyStatement(
             sid="CreateTheDrillsNetworkAclInThisVpc",
@@ -152,18 +268,31 @@ def _drill_permissions(vpc: ec2.IVpc, group_name: str) -> list[iam.PolicyStateme
             conditions={"StringEquals": {"ec2:Vpc": vpc_arn}},
         ),
         iam.PolicyStatement(
-            sid="ResolveTargets",
-            actions=["ec2:DescribeInstances", "ec2:DescribeNetworkAcls", "ec2:DescribeSubnets", "ec2:DescribeVpcs"],
+            sid="ShiftOnlyThisAlbAndGroup",
+            actions=[
+                "arc-zonal-shift:StartZonalShift",
+                "arc-zonal-shift:GetManagedResource",
+                "arc-zonal-shift:UpdateZonalShift",
+                "arc-zonal-shift:CancelZonalShift",
+            ],
             resources=["*"],
+            conditions={"StringEquals": {"arc-zonal-shift:ResourceIdentifier": [load_balancer_arn, group_arn]}},
         ),
         iam.PolicyStatement(
-            sid="DeliverExperimentLogs",
+            sid="ResolveTargets",
             actions=[
-                "logs:CreateLogDelivery",
-                "logs:PutResourcePolicy",
-                "logs:DescribeResourcePolicies",
-                "logs:DescribeLogGroups",
+                "ec2:DescribeInstances",
+                "ec2:DescribeManagedPrefixLists",
+                "ec2:DescribeNetworkAcls",
+                "ec2:DescribeSubnets",
+                "ec2:DescribeVpcs",
+                "ec2:GetManagedPrefixListEntries",
+                "autoscaling:DescribeAutoScalingGroups",
+                "autoscaling:DescribeTags",
+                "arc-zonal-shift:ListManagedResources",
+                "tag:GetResources",
             ],
             resources=["*"],
         ),
+        iam.PolicyStatement(sid="DeliverExperimentLogs", actions=list(LOG_DELIVERY_PERMISSIONS), resources=["*"]),
     ]

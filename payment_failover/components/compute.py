@@ -141,6 +141,8 @@ class Compute(Construct):
         cfn_group = self.auto_scaling_group.node.default_child
         if not isinstance(cfn_group, autoscaling.CfnAutoScalingGroup):
             raise TypeError(f"{self.auto_scaling_group.node.path} has no CfnAutoScalingGroup to configure")
+        # The group's full ARN (with its generated id), which ARC and FIS address it by.
+        self.auto_scaling_group_arn = cfn_group.attr_auto_scaling_group_arn
         cfn_group.availability_zone_impairment_policy = (
             autoscaling.CfnAutoScalingGroup.AvailabilityZoneImpairmentPolicyProperty(
                 zonal_shift_enabled=True, impaired_zone_health_check_behavior=IMPAIRED_ZONE_BEHAVIOUR

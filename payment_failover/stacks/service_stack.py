@@ -108,6 +108,8 @@ class ServiceStack(ZonalStack):
             vpc=network.vpc,
             subnets_by_az=network.private_subnets_by_az(),
             auto_scaling_group_name=names.auto_scaling_group,
+            auto_scaling_group_arn=compute.auto_scaling_group_arn,
+            load_balancer_arn=load_balancer.load_balancer.load_balancer_arn,
             stop_alarms=[alarms.alb_5xx, alarms.target_5xx, alarms.no_healthy_target],
             name_prefix=names.alarm_prefix,
         )

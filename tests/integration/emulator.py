@@ -96,6 +96,20 @@ def patch_load_balancer_attributes() -> None:
     models.FakeLoadBalancer.get_cfn_attribute = attribute  # type: ignore[method-assign,assignment]
 
 
+def patch_auto_scaling_group_arn() -> None:
+    """CloudFormation answers Fn::GetAtt AutoScalingGroupARN (FIS and ARC address the group by it); moto has none."""
+    from moto.autoscaling import models
+    from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
+
+    def attribute(self: Any, name: str) -> Any:
+        if name != "AutoScalingGroupARN":
+            raise UnformattedGetAttTemplateException()
+        return self.arn
+
+    models.FakeAutoScalingGroup.get_cfn_attribute = attribute  # type: ignore[attr-defined]
+    models.FakeAutoScalingGroup.has_cfn_attr = classmethod(lambda cls, name: name == "AutoScalingGroupARN")  # type: ignore[method-assign,assignment]
+
+
 def patch_subnet_route_table_association() -> None:
     """CloudFormation associates a route table with a subnet; moto files it where DescribeRouteTables never looks."""
     from moto.ec2.models import ec2_backends, subnets
@@ -284,6 +298,7 @@ def apply_patches() -> None:
     patch_kms_key_properties()
     patch_target_group_attributes()
     patch_load_balancer_attributes()
+    patch_auto_scaling_group_arn()
     patch_subnet_route_table_association()
     _MODELS.append(add_cloudwatch_alarm_model())
     emulate_cross_region_references()

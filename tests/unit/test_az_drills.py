@@ -1,4 +1,8 @@
-"""Issue 6: an AZ-loss FIS drill per AZ, scoped by AZ and ASG tag, stopped by the product's own alarms."""
+"""R17 (issue 11): an AZ-loss FIS drill per AZ on AWS's "AZ Availability: Power Interruption" model, scoped by
+AZ and ASG, stopped by the product's own alarms, with exactly the permissions the FIS actions reference lists.
+
+https://docs.aws.amazon.com/fis/latest/userguide/fis-actions-reference.html
+"""
 
 from __future__ import annotations
 
@@ -46,12 +50,57 @@ def test_drill_cuts_exactly_the_private_subnet_of_its_az(
     assert {"Key": "aws-cdk:subnet-type", "Value": "Private"} in subnet["Tags"]
 
 
-def test_drill_actions_stop_instances_and_disrupt_connectivity(drills: dict) -> None:
-    actions = drills["eu-central-1a"]["Actions"]
-    assert actions["StopInstances"]["ActionId"] == "aws:ec2:stop-instances"
+def _ref_or_att(value: Any) -> str:
+    return value["Ref"] if "Ref" in value else value["Fn::GetAtt"][0]
+
+
+@pytest.mark.parametrize("az", AZS)
+def test_r17_drill_actions_follow_the_power_interruption_scenario(drills: dict, az: str) -> None:
+    actions = drills[az]["Actions"]
+    assert {name: a["ActionId"] for name, a in actions.items()} == {
+        "StopInstances": "aws:ec2:stop-instances",
+        "NoLaunchesInAz": "aws:ec2:asg-insufficient-instance-capacity-error",
+        "CutSubnets": "aws:network:disrupt-connectivity",
+        "ShiftAway": "aws:arc:start-zonal-autoshift",
+    }
+    # Failure 14: without completeIfInstancesTerminated the ASG's replacement of the stopped instances fails
+    # the restart and the experiment can never end `completed`.
+    assert actions["StopInstances"]["Parameters"] == {
+        "startInstancesAfterDuration": "PT10M",
+        "completeIfInstancesTerminated": "true",
+    }
     assert actions["StopInstances"]["Targets"] == {"Instances": "InstancesInAz"}
-    assert actions["CutSubnets"]["ActionId"] == "aws:network:disrupt-connectivity"
+    assert actions["NoLaunchesInAz"]["Parameters"] == {
+        "availabilityZoneIdentifiers": az,
+        "duration": "PT10M",
+        "percentage": "100",
+    }
+    assert actions["NoLaunchesInAz"]["Targets"] == {"AutoScalingGroups": "Group"}
     assert actions["CutSubnets"]["Parameters"] == {"duration": "PT10M", "scope": "all"}
+    assert actions["ShiftAway"]["Parameters"] == {
+        "availabilityZoneIdentifier": az,
+        "duration": "PT10M",
+        "managedResourceTypes": "ALB,ASG",
+        "zonalAutoshiftStatus": "ANY",
+    }
+    assert actions["ShiftAway"]["Targets"] == {"ManagedResources": "ShiftedResources"}
+    assert all("StartAfter" not in a for a in actions.values()), "every fault starts together, like a power cut"
+
+
+def test_r17_failure_15_the_drill_shifts_both_the_alb_and_the_asg(
+    default_stage: SynthesizedStage, drills: dict
+) -> None:
+    (alb_id,) = default_stage.service.find_resources("AWS::ElasticLoadBalancingV2::LoadBalancer")
+    (asg_id,) = default_stage.service.find_resources("AWS::AutoScaling::AutoScalingGroup")
+    for drill in drills.values():
+        shifted = drill["Targets"]["ShiftedResources"]
+        assert shifted["ResourceType"] == "aws:arc:zonal-shift-managed-resource"
+        assert shifted["ResourceArns"] == [{"Ref": alb_id}, {"Fn::GetAtt": [asg_id, "AutoScalingGroupARN"]}]
+        group = drill["Targets"]["Group"]
+        assert (group["ResourceType"], group["ResourceArns"]) == (
+            "aws:ec2:autoscaling-group",
+            [{"Fn::GetAtt": [asg_id, "AutoScalingGroupARN"]}],
+        )
 
 
 def test_stop_conditions_are_the_products_real_5xx_alarms(default_stage: SynthesizedStage, drills: dict) -> None:
@@ -77,42 +126,88 @@ def test_drills_log_to_cloudwatch_logs(default_stage: SynthesizedStage, drills: 
         }
 
 
-def test_drill_role_is_assumable_by_fis_only_and_allows_only_the_actions_used(default_stage: SynthesizedStage) -> None:
-    template = default_stage.service
-    roles = template.find_resources("AWS::IAM::Role")
-    (role_id,) = [k for k in roles if k.startswith("AzLossDrillsRole")]
-    (statement,) = roles[role_id]["Properties"]["AssumeRolePolicyDocument"]["Statement"]
-    assert statement["Principal"] == {"Service": "fis.amazonaws.com"}
-    policies = [
-        p["Properties"]
-        for p in template.find_resources("AWS::IAM::Policy").values()
-        if {"Ref": role_id} in p["Properties"]["Roles"]
-    ]
-    (policy,) = policies
-    statements = {s["Sid"]: s for s in policy["PolicyDocument"]["Statement"]}
-    actions = {a for s in statements.values() for a in ([s["Action"]] if isinstance(s["Action"], str) else s["Action"])}
-    assert actions == {
-        "ec2:StopInstances",
-        "ec2:StartInstances",
+# Copied by hand from the "Permissions" of each action on the FIS actions reference (not from the code under
+# test), plus the CloudWatch Logs delivery calls of https://docs.aws.amazon.com/fis/latest/userguide/monitoring-logging.html.
+DOCUMENTED_PERMISSIONS = {
+    "aws:ec2:stop-instances": {"ec2:StopInstances", "ec2:StartInstances", "ec2:DescribeInstances", "kms:CreateGrant"},
+    "aws:ec2:asg-insufficient-instance-capacity-error": {"ec2:InjectApiError", "autoscaling:DescribeAutoScalingGroups"},
+    "aws:network:disrupt-connectivity": {
         "ec2:CreateNetworkAcl",
-        "ec2:CreateTags",
         "ec2:CreateNetworkAclEntry",
+        "ec2:CreateTags",
         "ec2:DeleteNetworkAcl",
-        "ec2:ReplaceNetworkAclAssociation",
-        "ec2:DescribeInstances",
+        "ec2:DescribeManagedPrefixLists",
         "ec2:DescribeNetworkAcls",
         "ec2:DescribeSubnets",
         "ec2:DescribeVpcs",
+        "ec2:GetManagedPrefixListEntries",
+        "ec2:ReplaceNetworkAclAssociation",
+    },
+    "aws:arc:start-zonal-autoshift": {
+        "arc-zonal-shift:StartZonalShift",
+        "arc-zonal-shift:GetManagedResource",
+        "arc-zonal-shift:UpdateZonalShift",
+        "arc-zonal-shift:CancelZonalShift",
+        "arc-zonal-shift:ListManagedResources",
+        "autoscaling:DescribeTags",
+        "tag:GetResources",
+    },
+    "experiment logs": {
         "logs:CreateLogDelivery",
         "logs:PutResourcePolicy",
         "logs:DescribeResourcePolicies",
         "logs:DescribeLogGroups",
-    }
+    },
+}
+
+
+def _drill_statements(template: Any) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    roles = template.find_resources("AWS::IAM::Role")
+    (role_id,) = [k for k in roles if k.startswith("AzLossDrillsRole")]
+    (policy,) = [
+        p["Properties"]
+        for p in template.find_resources("AWS::IAM::Policy").values()
+        if {"Ref": role_id} in p["Properties"]["Roles"]
+    ]
+    return roles[role_id]["Properties"], {s["Sid"]: s for s in policy["PolicyDocument"]["Statement"]}
+
+
+def _actions(statement: dict[str, Any]) -> set[str]:
+    return {statement["Action"]} if isinstance(statement["Action"], str) else set(statement["Action"])
+
+
+def test_r17_drill_role_has_exactly_the_permissions_the_fis_docs_list_for_its_actions(
+    default_stage: SynthesizedStage, drills: dict
+) -> None:
+    role, statements = _drill_statements(default_stage.service)
+    (trust,) = role["AssumeRolePolicyDocument"]["Statement"]
+    assert trust["Principal"] == {"Service": "fis.amazonaws.com"}
+    used = {a["ActionId"] for drill in drills.values() for a in drill["Actions"].values()}
+    assert used | {"experiment logs"} == set(DOCUMENTED_PERMISSIONS)
+    granted = set().union(*(_actions(s) for s in statements.values()))
+    assert granted == set().union(*DOCUMENTED_PERMISSIONS.values())
+    assert all(s["Effect"] == "Allow" and "*" not in "".join(_actions(s)) for s in statements.values())
+
+
+def test_r17_drill_role_changes_only_this_groups_instances_launches_and_shifts(default_stage: SynthesizedStage) -> None:
+    _, statements = _drill_statements(default_stage.service)
+    (asg_id,) = default_stage.service.find_resources("AWS::AutoScaling::AutoScalingGroup")
+    (alb_id,) = default_stage.service.find_resources("AWS::ElasticLoadBalancingV2::LoadBalancer")
+    group_arn = {"Fn::GetAtt": [asg_id, "AutoScalingGroupARN"]}
     stop = statements["StopAndStartThisGroupsInstances"]
     assert stop["Condition"] == {"StringEquals": {"aws:ResourceTag/aws:autoscaling:groupName": "payment-failover-dev"}}
+    inject = statements["FailThisGroupsLaunchesOnly"]
+    assert inject["Condition"] == {
+        "StringEquals": {"ec2:FisActionId": "aws:ec2:asg-insufficient-instance-capacity-error"},
+        "ForAllValues:ArnEquals": {"ec2:FisTargetArns": [group_arn]},
+    }
+    shift = statements["ShiftOnlyThisAlbAndGroup"]
+    assert shift["Condition"] == {"StringEquals": {"arc-zonal-shift:ResourceIdentifier": [{"Ref": alb_id}, group_arn]}}
+    grant = statements["RestartEncryptedVolumesThroughEc2"]
+    assert grant["Condition"]["Bool"] == {"kms:GrantIsForAWSResource": "true"}
+    assert "kms:ViaService" in grant["Condition"]["StringEquals"]
     assert "Condition" in statements["ChangeAndRemoveOnlyTheDrillsNetworkAcls"]
     assert "Condition" in statements["SwapNetworkAclsOfThisVpcsSubnets"]
-    assert all("*" not in s["Action"] for s in statements.values())
 
 
 def test_drills_are_tagged_and_named_with_the_suffix(drills: dict) -> None:
