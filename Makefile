@@ -21,7 +21,7 @@ STANDALONE_STACKS := 'PaymentFailover-*/*'
 PIPELINE_STACK := payment-failover-pipeline
 CDK := npx --no-install cdk
 
-.PHONY: help setup synth test lint unit templates integration verify-aws bench budget diagram readme flags deploy deploy-pipeline clean
+.PHONY: help setup synth test lint unit templates integration verify-aws bench budget diagram readme catalogue flags deploy deploy-pipeline clean
 
 help:
 	@echo "make synth            set up, then synthesize every stack of the Stage (and the pipeline, if configured) into cdk.out/"
@@ -34,6 +34,7 @@ help:
 	@echo "make readme           regenerate the README tables computed from code"
 	@echo "make deploy           deploy the stand-alone Stage for real (refuses the example account/domain; see README)"
 	@echo "make deploy-pipeline  first deployment of the delivery pipeline (see README, Delivery pipeline)"
+	@echo "make catalogue        regenerate the AWS catalogue (regions, checker regions, instance types) from the pinned botocore"
 	@echo "make flags            regenerate cdk.json feature flags for the pinned aws-cdk-lib"
 
 $(STAMPS)/python-runtime: requirements.txt
@@ -94,6 +95,10 @@ diagram: synth
 # Regenerate the README tables that are computed from code (tests fail when they drift).
 readme: setup
 	$(BIN)/python scripts/readme_tables.py
+
+# The AWS catalogue settings are checked against, from the botocore pinned in requirements-dev.txt.
+catalogue: setup
+	$(BIN)/python scripts/refresh_catalogue.py
 
 flags: setup
 	$(CDK) flags --unstable=flags --set --all --recommended --yes

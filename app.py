@@ -10,8 +10,9 @@ from typing import Any
 
 import aws_cdk as cdk
 
-from payment_failover.pipeline_settings import load_pipeline_settings, pipeline_context_keys
-from payment_failover.settings import ConfigError, context_keys, load_settings
+from payment_failover.config_sources import ConfigError
+from payment_failover.pipeline_settings import PIPELINE_KEYS, load_pipeline_settings
+from payment_failover.settings import load_settings
 from payment_failover.stage import PaymentFailoverStage
 
 
@@ -20,9 +21,10 @@ def main(
 ) -> int:
     """Synthesize the app; `context`/`outdir` let tests run this door in-process (the CLI passes them by env)."""
     app = cdk.App(context=dict(context) if context is not None else None, outdir=outdir)
-    values = {key: app.node.try_get_context(key) for key in (*context_keys(), *pipeline_context_keys())}
+    # Every context key, CDK's own included: a key that is neither CDK's nor a setting is refused as a typo.
+    values = app.node.get_all_context()
     try:
-        settings = load_settings(values, environ)
+        settings = load_settings(values, environ, extra_keys=PIPELINE_KEYS)
         pipeline = load_pipeline_settings(values, environ)
     except ConfigError as error:
         print(f"payment-failover: {error}", file=sys.stderr)

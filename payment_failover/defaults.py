@@ -7,7 +7,6 @@ deploy path (``deploy=true``) refuses them.
 ENVIRONMENT_SUFFIX = "dev"
 ACCOUNT = "123456789012"  # example account: never deployable
 REGION = "eu-central-1"
-AVAILABILITY_ZONES = ("eu-central-1a", "eu-central-1b", "eu-central-1c")
 HOSTED_ZONE_NAME = "example.com"  # example zone: never deployable
 HOSTED_ZONE_ID = "Z00000000EXAMPLE"  # example zone id: never deployable
 DOMAIN_NAME = "payments.example.com"

@@ -49,7 +49,7 @@ def test_bad_setting_stops_the_app_with_one_sentence_and_nothing_synthesized(tmp
 def test_deploy_mode_refuses_example_values_before_anything_is_synthesized(tmp_path: Path) -> None:
     result = _run_app(tmp_path, {"deploy": "true"})
     assert result.returncode == 2
-    assert "Refusing to deploy with the embedded example values" in result.stderr
+    assert result.stderr.startswith("payment-failover: Refusing to deploy with example values (account 123456789012")
     assert not list(tmp_path.iterdir())
 
 
