@@ -22,6 +22,8 @@ BOOT_SECONDS = 90  # assumption: AL2023 boot + user data (no package installs) u
 ALIAS_TTL_SECONDS = 60  # Route 53 answers alias records to an ALB with the ALB's 60 s TTL
 TARGET_LAUNCH_SECONDS = 120
 TARGET_HEALTHY_AFTER_AZ_LOSS = 4
+# The per-instance CPU the design allows when one AZ carries nothing (compute.CPU_CEILING_PERCENT, R17).
+TARGET_CPU_CEILING_PERCENT = 60
 
 Template = Mapping[str, Any]
 
@@ -113,6 +115,7 @@ def compute(templates: list[Template]) -> list[Line]:
     minimum, maximum = int(asg["MinSize"]), int(asg["MaxSize"])
     left = minimum - minimum // zones
     restored = min(minimum, maximum)
+    lines += _load_during_a_shift(templates, zones)
     lines += [
         Line("healthy capacity at rest", minimum, "instances", f"{minimum // zones} per AZ x {zones} AZs"),
         Line(
@@ -131,6 +134,38 @@ def compute(templates: list[Template]) -> list[Line]:
         ),
     ]
     return lines
+
+
+def _load_during_a_shift(templates: list[Template], zones: int) -> list[Line]:
+    """Per-instance CPU when one AZ's instances serve nothing (shifted away, or lost), at the group's CPU target.
+
+    Target tracking holds the average over every instance of the group; during a zonal shift the idle
+    instances of the shifted AZ stay in the group (IgnoreUnhealthy, no scale-in during a shift), so the
+    instances of the other AZs carry zones / (zones - 1) times the target.
+    """
+    targets = [
+        float(policy["TargetTrackingConfiguration"]["TargetValue"])
+        for policy in _resources(templates, "AWS::AutoScaling::ScalingPolicy")
+        if policy.get("TargetTrackingConfiguration", {})
+        .get("PredefinedMetricSpecification", {})
+        .get("PredefinedMetricType")
+        == "ASGAverageCPUUtilization"
+    ]
+    if not targets:
+        return []
+    target = targets[0]
+    during = round(target * zones / (zones - 1))
+    return [
+        Line("CPU target of the group (average of all instances)", round(target), "%", "target tracking"),
+        Line(
+            "CPU per serving instance during a zonal shift or after losing an AZ",
+            during,
+            "%",
+            f"{target:g} % x {zones}/{zones - 1} AZs",
+            f"<= {TARGET_CPU_CEILING_PERCENT} %",
+            during <= TARGET_CPU_CEILING_PERCENT,
+        ),
+    ]
 
 
 def render(lines: list[Line]) -> str:

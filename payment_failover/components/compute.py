@@ -18,8 +18,25 @@ INSTALL_DIR = "/opt/payment-failover"
 UNIT_NAME = "payment-health.service"
 HEALTH_CHECK_GRACE_SECONDS = 300
 ROOT_VOLUME_GIB = 8
-CPU_TARGET_PERCENT = 60
+# Capacity that holds an AZ loss (R17) by static stability, not by scaling on demand: zonal autoshift "is a
+# capability designed for customers who have pre-scaled their application resources for all Availability
+# Zones", and scaling on demand must not be relied on when a shift starts
+# (https://docs.aws.amazon.com/r53recovery/latest/dg/arc-zonal-autoshift.how-it-works.start-stop-auto.html).
+# The fleet is held at a CPU average of ceiling x (AZs - 1) / AZs, so the instances of the remaining AZs carry
+# the whole load at no more than the ceiling. The average includes the idle instances of a shifted-away AZ
+# (they stay in the group), which is exactly what makes 40 % of six the same work as 60 % of four.
+CPU_CEILING_PERCENT = 60
+# For prescaled groups AWS recommends "Ignore unhealthy" in the shifted-away AZ: no replacements launched
+# into, or churned in, an impaired zone
+# (https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-zonal-shift.html).
 IMPAIRED_ZONE_BEHAVIOUR = "IgnoreUnhealthy"
+
+
+def prescaled_cpu_target(zones: int, ceiling_percent: int = CPU_CEILING_PERCENT) -> int:
+    """The CPU target at which the instances of zones - 1 AZs carry the whole load at `ceiling_percent`."""
+    if zones < 2:
+        raise ValueError(f"an AZ loss needs at least 2 AZs, got {zones}")
+    return ceiling_percent * (zones - 1) // zones
 
 
 def health_service_user_data(*, port: int) -> ec2.UserData:
@@ -135,9 +152,9 @@ class Compute(Construct):
                 ],
             ),
         )
-        # Zonal shift (R1, issue 6): while an AZ is shifted away, the group stops launching there and
-        # leaves that AZ's instances alone instead of replacing them into the impaired zone; the other
-        # AZs take the load and the group rebalances when the shift ends. No L2 property exists yet.
+        # Zonal shift (R17): only while a shift is active on the group itself, it stops launching in that AZ and
+        # (IgnoreUnhealthy) leaves that AZ's instances alone instead of replacing them into the impaired zone;
+        # the other AZs take the load and the group rebalances when the shift ends. No L2 property exists yet.
         cfn_group = self.auto_scaling_group.node.default_child
         if not isinstance(cfn_group, autoscaling.CfnAutoScalingGroup):
             raise TypeError(f"{self.auto_scaling_group.node.path} has no CfnAutoScalingGroup to configure")
@@ -149,7 +166,10 @@ class Compute(Construct):
             )
         )
         Tags.of(self).add("Name", name)
-        self.auto_scaling_group.scale_on_cpu_utilization("CpuTarget", target_utilization_percent=CPU_TARGET_PERCENT)
+        self.cpu_target_percent = prescaled_cpu_target(len(vpc.availability_zones))
+        self.auto_scaling_group.scale_on_cpu_utilization(
+            "CpuTarget", target_utilization_percent=self.cpu_target_percent
+        )
 
 
 def _cpu_type(instance_type: ec2.InstanceType) -> ec2.AmazonLinuxCpuType:

@@ -1,5 +1,5 @@
 """The regional stack: wires network → certificate → load balancer → compute → DNS failover → alarms,
-drills and dashboard, and declares the outputs people and integration tests use."""
+drills, zonal autoshift and dashboard, and declares the outputs people and integration tests use."""
 
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from payment_failover.components.dns_failover import DnsFailover
 from payment_failover.components.load_balancer import HealthCheckTiming, LoadBalancer
 from payment_failover.components.metrics import WebTierMetrics
 from payment_failover.components.network import Network
+from payment_failover.components.zonal_autoshift import ZonalAutoshift
 from payment_failover.names import ResourceNames
 from payment_failover.settings import Settings
 from payment_failover.stacks.zonal_stack import ZonalStack
@@ -113,6 +114,18 @@ class ServiceStack(ZonalStack):
             stop_alarms=[alarms.alb_5xx, alarms.target_5xx, alarms.no_healthy_target],
             name_prefix=names.alarm_prefix,
         )
+        # Everything that shifts away from an AZ shifts both resources (failure 15). Outcome: clients get errors;
+        # blocking: the group is already short of instances, so a practice run must not take an AZ away.
+        autoshift = ZonalAutoshift(
+            self,
+            "ZonalAutoshift",
+            resources={
+                "LoadBalancer": load_balancer.load_balancer.load_balancer_arn,
+                "AutoScalingGroup": compute.auto_scaling_group_arn,
+            },
+            outcome_alarm=alarms.alb_5xx,
+            blocking_alarm=alarms.in_service,
+        )
         dashboard = FailoverDashboard(
             self,
             "Dashboard",
@@ -130,6 +143,7 @@ class ServiceStack(ZonalStack):
         self.alarms = alarms
         self.dashboard = dashboard
         self.drills = drills
+        self.autoshift = autoshift
         self.load_balancer = load_balancer
         self.compute = compute
         self._outputs(settings, load_balancer, compute)
@@ -145,6 +159,10 @@ class ServiceStack(ZonalStack):
             "TargetGroupArn": (tg.target_group_arn, "ARN of the instances' target group"),
             "TargetGroupFullName": (tg.target_group_full_name, "CloudWatch dimension value of the target group"),
             "AutoScalingGroupName": (compute.auto_scaling_group.auto_scaling_group_name, "Name of the ASG"),
+            "AutoScalingGroupArn": (
+                compute.auto_scaling_group_arn,
+                "ARN of the ASG: what a zonal shift of the ASG names",
+            ),
             "VpcId": (self.network.vpc.vpc_id, "VPC of the web tier"),
             "FailoverTopicArn": (self.alerting.topic.topic_arn, "SNS topic for failover events"),
             "HealthCheckId": (self.dns.health_check.health_check_id, "Route 53 health check of the public endpoint"),

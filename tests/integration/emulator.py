@@ -314,6 +314,7 @@ UNMODELLED_RESOURCES: dict[str, str] = {
     "AWS::SNS::Subscription": "the on-call e-mail subscriptions",
     "AWS::AutoScaling::ScalingPolicy": "the CPU target-tracking scaling policy",
     "AWS::FIS::ExperimentTemplate": "the AZ-loss drills, one FIS experiment template per AZ",
+    "AWS::ARCZonalShift::ZonalAutoshiftConfiguration": "zonal autoshift and its practice runs, for the ALB and the ASG",
 }
 
 # Properties moto accepts but drops, and behaviour it does not have.

@@ -12,10 +12,23 @@ from payment_failover import budget
 from tests.support import SynthesizedStage
 
 
-def _template(*, interval: int = 30, unhealthy: int = 2, min_size: int = 6, max_size: int = 9) -> dict[str, Any]:
-    """The smallest template the budget can read: a target group, an ASG over three subnets, two alarms."""
+def _template(
+    *, interval: int = 30, unhealthy: int = 2, min_size: int = 6, max_size: int = 9, cpu_target: float = 40
+) -> dict[str, Any]:
+    """The smallest template the budget can read: a target group, an ASG over three subnets with a CPU
+    target-tracking policy, two alarms."""
     return {
         "Resources": {
+            "Cpu": {
+                "Type": "AWS::AutoScaling::ScalingPolicy",
+                "Properties": {
+                    "PolicyType": "TargetTrackingScaling",
+                    "TargetTrackingConfiguration": {
+                        "PredefinedMetricSpecification": {"PredefinedMetricType": "ASGAverageCPUUtilization"},
+                        "TargetValue": cpu_target,
+                    },
+                },
+            },
             "Tg": {
                 "Type": "AWS::ElasticLoadBalancingV2::TargetGroup",
                 "Properties": {
@@ -70,9 +83,10 @@ def test_known_answers_for_a_hand_made_template() -> None:
     assert figures["first notification: errors"].value == 3 * 60
     assert figures["healthy capacity right after losing an AZ"].value == 4
     assert figures["healthy capacity once the ASG restores it"].value == 6
+    assert figures["CPU per serving instance during a zonal shift or after losing an AZ"].value == 60
 
 
-def test_real_templates_meet_both_targets(default_stage: SynthesizedStage) -> None:
+def test_real_templates_meet_every_target(default_stage: SynthesizedStage) -> None:
     figures = _figures([t.to_json() for t in default_stage.templates.values()])
     assert figures["replacement launched"].value == 75
     assert figures["replacement launched"].met
@@ -80,6 +94,8 @@ def test_real_templates_meet_both_targets(default_stage: SynthesizedStage) -> No
     assert figures["Route 53 marks the endpoint failed"].value == 30
     assert figures["first notification: payment-failover-dev-DnsHealthCheckFailed"].value == 90
     assert figures["first notification: payment-failover-dev-HealthyHosts-eu-central-1b"].value == 120
+    assert figures["CPU target of the group (average of all instances)"].value == 40
+    assert figures["CPU per serving instance during a zonal shift or after losing an AZ"].value == 60
     assert all(line.met for line in figures.values())
 
 
@@ -88,8 +104,9 @@ def test_real_templates_meet_both_targets(default_stage: SynthesizedStage) -> No
     [
         (_template(interval=60), "replacement launched"),
         (_template(min_size=3, max_size=9), "healthy capacity right after losing an AZ"),
+        (_template(cpu_target=60), "CPU per serving instance during a zonal shift or after losing an AZ"),
     ],
-    ids=["slow-health-check", "too-few-per-az"],
+    ids=["slow-health-check", "too-few-per-az", "scaled-on-demand"],
 )
 def test_a_configuration_that_misses_a_target_makes_the_command_fail(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], template: dict[str, Any], missed: str

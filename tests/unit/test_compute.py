@@ -7,7 +7,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk.assertions import Match, Template
 
 from payment_failover.components import compute
-from payment_failover.components.compute import Compute
+from payment_failover.components.compute import CPU_CEILING_PERCENT, Compute, prescaled_cpu_target
 from tests.support import single, stack_with_network
 
 
@@ -77,17 +77,29 @@ def test_r5_failover_stays_on_during_a_rolling_deployment(template: Template) ->
     assert rolling["MinInstancesInService"] == 6
 
 
-def test_r5_a_scaling_policy_tracks_cpu(template: Template) -> None:
+def test_r5_r17_a_scaling_policy_tracks_cpu_prescaled_for_an_az_loss(template: Template) -> None:
+    """40 % over three AZs is 60 % over the two that remain: static stability, no scaling on demand needed."""
     template.has_resource_properties(
         "AWS::AutoScaling::ScalingPolicy",
         {
             "PolicyType": "TargetTrackingScaling",
             "TargetTrackingConfiguration": {
                 "PredefinedMetricSpecification": {"PredefinedMetricType": "ASGAverageCPUUtilization"},
-                "TargetValue": 60,
+                "TargetValue": 40,
             },
         },
     )
+
+
+@pytest.mark.parametrize(("zones", "target"), [(3, 40), (2, 30), (4, 45)])
+def test_r17_prescaled_target_leaves_the_ceiling_for_the_remaining_zones(zones: int, target: int) -> None:
+    assert prescaled_cpu_target(zones) == target
+    assert target * zones / (zones - 1) <= CPU_CEILING_PERCENT
+
+
+def test_r17_a_single_az_cannot_be_prescaled_for_its_own_loss() -> None:
+    with pytest.raises(ValueError, match="at least 2 AZs"):
+        prescaled_cpu_target(1)
 
 
 def test_r6_t3_small_on_amazon_linux_2023(template: Template, launch_data: dict) -> None:
