@@ -97,7 +97,11 @@ def patch_load_balancer_attributes() -> None:
 
 
 def patch_auto_scaling_group_arn() -> None:
-    """CloudFormation answers Fn::GetAtt AutoScalingGroupARN (FIS and ARC address the group by it); moto has none."""
+    """CloudFormation answers Fn::GetAtt AutoScalingGroupARN (FIS and ARC address the group by it); moto has none.
+
+    An in-place update keeps the group, and with it the id inside its ARN; moto updates a group by deleting
+    and recreating it under the same name, which would draw a new id.
+    """
     from moto.autoscaling import models
     from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
 
@@ -106,8 +110,17 @@ def patch_auto_scaling_group_arn() -> None:
             raise UnformattedGetAttTemplateException()
         return self.arn
 
+    update = models.FakeAutoScalingGroup.update_from_cloudformation_json.__func__  # type: ignore[attr-defined]
+
+    def update_in_place(cls: type, /, original_resource: Any, **kwargs: Any) -> Any:
+        group = update(cls, original_resource=original_resource, **kwargs)
+        if group.name == original_resource.name:
+            group._id = original_resource._id
+        return group
+
     models.FakeAutoScalingGroup.get_cfn_attribute = attribute  # type: ignore[attr-defined]
     models.FakeAutoScalingGroup.has_cfn_attr = classmethod(lambda cls, name: name == "AutoScalingGroupARN")  # type: ignore[method-assign,assignment]
+    models.FakeAutoScalingGroup.update_from_cloudformation_json = classmethod(update_in_place)  # type: ignore[method-assign,assignment]
 
 
 def patch_subnet_route_table_association() -> None:
