@@ -21,21 +21,27 @@ STANDALONE_STACKS := 'PaymentFailover-*/*'
 PIPELINE_STACK := payment-failover-pipeline
 CDK := npx --no-install cdk
 
-.PHONY: help setup synth test lint unit templates integration verify-aws bench budget diagram readme catalogue flags deploy deploy-pipeline clean
+.PHONY: help setup synth diff test lint unit templates integration verify-aws bench budget diagram readme catalogue flags deploy deploy-pipeline clean
 
 help:
+	@echo "make setup            create .venv and node_modules from the pins (every other target does it first)"
 	@echo "make synth            set up, then synthesize every stack of the Stage (and the pipeline, if configured) into cdk.out/"
+	@echo "make diff             compare the stand-alone Stage's stacks with what is deployed (AWS credentials needed)"
 	@echo "make test             set up, then run lint, types and the whole test suite"
+	@echo "make lint             ruff check, ruff format --check and mypy only"
+	@echo "make unit             the pytest suite only (unit, snapshot, bad-config and the emulator rehearsal)"
+	@echo "make templates        make synth, then cfn-lint over every template written"
 	@echo "make integration      deploy the Stage into a local emulator and check it (part of make test)"
 	@echo "make verify-aws       check a real deployment: make verify-aws SUFFIX=prod (AWS credentials needed)"
 	@echo "make bench            time the full synth against a trivial CDK app"
 	@echo "make budget           failover timings and surviving capacity from the templates; fails on a missed target"
 	@echo "make diagram          redraw docs/architecture.svg from the synthesized templates"
 	@echo "make readme           regenerate the README tables computed from code"
-	@echo "make deploy           deploy the stand-alone Stage for real (refuses the example account/domain; see README)"
-	@echo "make deploy-pipeline  first deployment of the delivery pipeline (see README, Delivery pipeline)"
 	@echo "make catalogue        regenerate the AWS catalogue (regions, checker regions, instance types) from the pinned botocore"
 	@echo "make flags            regenerate cdk.json feature flags for the pinned aws-cdk-lib"
+	@echo "make deploy           deploy the stand-alone Stage for real (refuses example values; see README)"
+	@echo "make deploy-pipeline  first deployment of the delivery pipeline (see README, Delivery pipeline)"
+	@echo "make clean            remove cdk.out, the setup stamps and tool caches"
 
 $(STAMPS)/python-runtime: requirements.txt
 	@mkdir -p $(STAMPS)
@@ -58,6 +64,10 @@ synth: $(STAMPS)/python-runtime $(STAMPS)/node
 	rm -rf cdk.out
 	$(CDK) synth $(STACKS) --quiet $(CDK_ARGS)
 	@echo "Templates written:" && find cdk.out -name '*.template.json' | sort
+
+# A bare `cdk diff` selects no stack inside the Stage and reports 0 differences: name the Stage's stacks.
+diff: $(STAMPS)/python-runtime $(STAMPS)/node
+	$(CDK) diff $(STANDALONE_STACKS) $(CDK_ARGS)
 
 lint: setup
 	$(BIN)/ruff check .
@@ -104,11 +114,14 @@ flags: setup
 	$(CDK) flags --unstable=flags --set --all --recommended --yes
 	# Deliberate: no Lambda-backed custom resource to empty the default security group (README, Decisions).
 	$(CDK) flags --unstable=flags --set @aws-cdk/aws-ec2:restrictDefaultSecurityGroup --value false --yes
-	# Deliberate: strong cross-region references keep the health check alive while the us-east-1 alarm uses it.
-	$(BIN)/python -c "import json; p = 'cdk.json'; d = json.load(open(p)); d['context']['@aws-cdk/core:defaultCrossStackReferences'] = 'strong'; open(p, 'w').write(json.dumps(d, indent=2) + '\n')"
+	# Deliberate: strong cross-region references keep the health check alive while the us-east-1 alarm uses it;
+	# target-partitions is the commercial partition alone, the only one the settings accept (README, Decisions).
+	$(BIN)/python -c "import json; p = 'cdk.json'; d = json.load(open(p)); d['context']['@aws-cdk/core:defaultCrossStackReferences'] = 'strong'; d['context']['@aws-cdk/core:target-partitions'] = ['aws']; open(p, 'w').write(json.dumps(d, indent=2) + '\n')"
 
+# The guard cannot be switched off from CDK_ARGS: a `deploy=` there is refused, and `-c deploy=true` comes last.
 deploy: $(STAMPS)/python-runtime $(STAMPS)/node
-	$(CDK) deploy $(STANDALONE_STACKS) -c deploy=true --require-approval broadening $(CDK_ARGS)
+	$(if $(findstring deploy=,$(CDK_ARGS)),$(error payment-failover: make deploy always deploys with deploy=true; remove 'deploy=' from CDK_ARGS))
+	$(CDK) deploy $(STANDALONE_STACKS) --require-approval broadening $(CDK_ARGS) -c deploy=true
 
 # Once per pipeline: afterwards it updates itself from the repository on every push. Its own synth sees only
 # the committed cdk.json, so the pipeline settings must be there, not in -c or the environment.

@@ -15,7 +15,8 @@ import tempfile  # noqa: E402
 import aws_cdk as cdk  # noqa: E402
 
 from payment_failover import budget, governance  # noqa: E402
-from payment_failover.settings import load_settings  # noqa: E402
+from payment_failover.pipeline_settings import PipelineSettings  # noqa: E402
+from payment_failover.settings import load_settings, markdown_table  # noqa: E402
 from payment_failover.stage import PaymentFailoverStage  # noqa: E402
 
 
@@ -28,9 +29,19 @@ def budget_table() -> str:
         return budget.render(budget.compute(budget.load_templates(Path(out))))
 
 
+def bad_configuration_count() -> str:
+    """How many invalid configurations the bad-input suite runs through the entry point."""
+    from tests.unit.test_bad_input import BAD_CONFIGURATIONS
+
+    return f"  **{len(BAD_CONFIGURATIONS)} invalid configurations**"
+
+
 BLOCKS: dict[str, Callable[[], str]] = {
     "failover-budget": budget_table,
     "compliance": governance.markdown_table,
+    "configuration": markdown_table,
+    "pipeline-configuration": lambda: markdown_table(PipelineSettings),
+    "bad-configurations": bad_configuration_count,
 }
 
 
@@ -38,7 +49,7 @@ def main() -> int:
     readme = ROOT / "README.md"
     text = readme.read_text()
     for name, render in BLOCKS.items():
-        pattern = re.compile(rf"(<!-- {name}:start -->\n)(?:.*?\n)?(<!-- {name}:end -->)", re.S)
+        pattern = re.compile(rf"(<!-- {name}:start -->\n)(?:.*?\n)?( *<!-- {name}:end -->)", re.S)
         if not pattern.search(text):
             print(f"README.md has no '{name}' block", file=sys.stderr)
             return 1

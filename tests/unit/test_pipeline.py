@@ -119,6 +119,15 @@ def test_r14_the_cli_version_is_the_project_pin_not_latest(synthesized: Synthesi
     assert synthesized.build_spec(action)["phases"]["install"]["commands"] == [f"npm install -g aws-cdk@{pinned}"]
 
 
+def test_r14_assets_are_published_with_the_pinned_cdk_assets_not_latest(synthesized: SynthesizedPipeline) -> None:
+    pinned = json.loads((ROOT / "package.json").read_text())["devDependencies"]["cdk-assets"]
+    actions = synthesized.stage("Assets")["Actions"]
+    assert actions
+    for action in actions:
+        install = synthesized.build_spec(action)["phases"]["install"]["commands"]
+        assert install == [f"npm install -g cdk-assets@{pinned}"]
+
+
 def test_r14_staging_deploys_before_production(synthesized: SynthesizedPipeline) -> None:
     names = [stage["Name"] for stage in synthesized.stages]
     assert names.index("Staging") < names.index("Production")

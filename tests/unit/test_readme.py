@@ -6,14 +6,16 @@ import re
 from pathlib import Path
 
 from payment_failover import budget
-from payment_failover.settings import context_keys
+from payment_failover.pipeline_settings import PipelineSettings
+from payment_failover.settings import Settings, context_keys, markdown_table
 from tests.support import SynthesizedStage
+from tests.unit.test_bad_input import BAD_CONFIGURATIONS
 
 README = (Path(__file__).resolve().parents[2] / "README.md").read_text()
 
 
 def _block(name: str) -> str:
-    found = re.search(rf"<!-- {name}:start -->\n(.*?)\n<!-- {name}:end -->", README, re.S)
+    found = re.search(rf"<!-- {name}:start -->\n(.*?)\n *<!-- {name}:end -->", README, re.S)
     assert found is not None, f"README.md lost its {name} block (make readme)"
     return found.group(1)
 
@@ -26,3 +28,13 @@ def test_readme_failover_budget_is_the_commands_output_for_the_defaults(default_
 def test_readme_documents_every_configuration_key() -> None:
     for key in context_keys():
         assert f"| `{key}` |" in README, f"{key} is missing from the README's configuration table"
+
+
+def test_readme_configuration_tables_are_the_schemas_own() -> None:
+    """The schema is the single source of the configuration tables (make readme)."""
+    assert _block("configuration") == markdown_table(Settings)
+    assert _block("pipeline-configuration") == markdown_table(PipelineSettings)
+
+
+def test_readme_counts_the_bad_configurations_the_suite_really_runs() -> None:
+    assert _block("bad-configurations").strip() == f"**{len(BAD_CONFIGURATIONS)} invalid configurations**"
