@@ -61,6 +61,10 @@ class ResourceNames:
     def dashboard(self) -> str:
         return self.base
 
+    @property
+    def web_acl(self) -> str:
+        return self.base
+
 
 def _elb_name(name: str) -> str:
     if len(name) > ELB_NAME_LIMIT:

@@ -10,6 +10,7 @@ from constructs import Construct
 from payment_failover.components.alarms import MIN_HEALTHY_PER_AZ
 from payment_failover.components.dns_failover import health_check_status_metric
 from payment_failover.components.metrics import WebTierMetrics
+from payment_failover.components.web_firewall import BLOCKED_SPIKE_THRESHOLD, WebFirewall
 
 WIDTH = 8
 
@@ -27,6 +28,7 @@ class FailoverDashboard(Construct):
         availability_zones: Sequence[str],
         health_check_id: str,
         alarms: Sequence[cloudwatch.IAlarm],
+        firewall: WebFirewall,
     ) -> None:
         super().__init__(scope, id_)
         self.dashboard = cloudwatch.Dashboard(self, "Dashboard", dashboard_name=dashboard_name)
@@ -74,6 +76,21 @@ class FailoverDashboard(Construct):
                 width=WIDTH,
                 left=[metrics.load_balancer_5xx_rate(), metrics.target_5xx_rate()],
             ),
+        )
+        self.dashboard.add_widgets(
+            cloudwatch.GraphWidget(
+                title="AWS WAF requests per 5 minutes (alarm above the line)",
+                width=3 * WIDTH,
+                left=[
+                    firewall.metric("AllowedRequests", label="allowed"),
+                    firewall.metric("BlockedRequests", label="blocked"),
+                    firewall.metric("CountedRequests", label="counted (rules in count mode)"),
+                ],
+                left_annotations=[
+                    cloudwatch.HorizontalAnnotation(value=BLOCKED_SPIKE_THRESHOLD, label="blocked spike")
+                ],
+                left_y_axis=cloudwatch.YAxisProps(min=0),
+            )
         )
         self.dashboard.add_widgets(
             cloudwatch.AlarmStatusWidget(title="Failover alarms", width=3 * WIDTH, alarms=list(alarms))

@@ -14,8 +14,11 @@ from constructs import Construct
 HTTPS_PORT = 443
 HTTP_PORT = 80
 HEALTH_CHECK_PATH = "/health"
-# TLS 1.3 and 1.2 only, forward-secret ciphers: the current AWS recommendation for public endpoints.
-TLS_POLICY = elbv2.SslPolicy.RECOMMENDED_TLS
+# TLS 1.3 and 1.2 only, forward-secret AES-GCM ciphers without the CBC suites (the "Res" variant), with hybrid
+# post-quantum key exchange for clients that offer it and classic ECDHE for those that do not: the policy AWS
+# recommends and the console's default, ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09
+# (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/describe-ssl-policies.html).
+TLS_POLICY = elbv2.SslPolicy.TLS13_12_RES_PQ
 
 
 @dataclass(frozen=True)

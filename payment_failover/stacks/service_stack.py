@@ -9,7 +9,7 @@ from aws_cdk import aws_route53 as route53
 from constructs import Construct
 
 from payment_failover.components.access_logs import AccessLogBucket
-from payment_failover.components.alarms import FailoverAlarms
+from payment_failover.components.alarms import FailoverAlarms, notify
 from payment_failover.components.alerting import FailoverTopic
 from payment_failover.components.az_drills import AzLossDrills
 from payment_failover.components.certificate import ServiceCertificate
@@ -17,8 +17,10 @@ from payment_failover.components.compute import Compute
 from payment_failover.components.dashboard import FailoverDashboard
 from payment_failover.components.dns_failover import DnsFailover
 from payment_failover.components.load_balancer import HealthCheckTiming, LoadBalancer
+from payment_failover.components.log_encryption import LogArchive
 from payment_failover.components.metrics import WebTierMetrics
 from payment_failover.components.network import Network
+from payment_failover.components.web_firewall import WebFirewall
 from payment_failover.components.zonal_autoshift import ZonalAutoshift
 from payment_failover.names import ResourceNames
 from payment_failover.settings import Settings
@@ -57,6 +59,15 @@ class ServiceStack(ZonalStack):
             load_balancer_name=names.load_balancer,
             target_group_name=names.target_group,
             access_log_bucket=access_logs.bucket,
+        )
+        log_archive = LogArchive(self, "LogArchive", description=f"Encrypts every log group of {names.base}")
+        # Every public entry of the tier goes through the web ACL (R19): today that is the one ALB.
+        firewall = WebFirewall(
+            self,
+            "WebFirewall",
+            name=names.web_acl,
+            load_balancers=[load_balancer.load_balancer],
+            log_archive=log_archive,
         )
         alerting = FailoverTopic(
             self, "Alerting", topic_name=names.topic, alarm_email=settings.alarm_email, autoscaling_publishes=True
@@ -103,6 +114,10 @@ class ServiceStack(ZonalStack):
             topic=alerting.topic,
             name_prefix=names.alarm_prefix,
         )
+        waf_blocked_spike = firewall.blocked_spike_alarm(
+            self, "WafBlockedSpike", alarm_name=f"{names.alarm_prefix}-WafBlockedSpike"
+        )
+        notify(waf_blocked_spike, alerting.topic)
         drills = AzLossDrills(
             self,
             "AzLossDrills",
@@ -133,11 +148,15 @@ class ServiceStack(ZonalStack):
             metrics=metrics,
             availability_zones=settings.availability_zones,
             health_check_id=dns.health_check.health_check_id,
-            alarms=alarms.alarms,
+            alarms=[*alarms.alarms, waf_blocked_spike],
+            firewall=firewall,
         )
 
         self.network = network
         self.access_logs = access_logs
+        self.log_archive = log_archive
+        self.firewall = firewall
+        self.waf_blocked_spike = waf_blocked_spike
         self.alerting = alerting
         self.dns = dns
         self.alarms = alarms

@@ -58,6 +58,21 @@ def patch_kms_key_properties() -> None:
     models.Key.create_from_cloudformation_json = classmethod(create_key)  # type: ignore[method-assign,assignment]
 
 
+def patch_log_group_kms_key() -> None:
+    """CloudFormation names a log group's key KmsKeyId; moto reads only the API's kmsKeyId and drops the key."""
+    from moto.logs import models
+
+    create = models.LogGroup.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]
+
+    def create_group(cls: type, /, name: str, cfn: dict[str, Any], account_id: str, region: str, **kwargs: Any) -> Any:
+        props = cfn.setdefault("Properties", {})
+        if "KmsKeyId" in props:
+            props["kmsKeyId"] = props.pop("KmsKeyId")
+        return create(cls, name, cfn, account_id, region, **kwargs)
+
+    models.LogGroup.create_from_cloudformation_json = classmethod(create_group)  # type: ignore[method-assign,assignment]
+
+
 def patch_target_group_attributes() -> None:
     """CloudFormation answers Fn::GetAtt on a target group (TargetGroupFullName, ...); moto's has no attributes."""
     from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
@@ -309,6 +324,7 @@ def apply_patches() -> None:
     require_pinned_moto()
     patch_hosted_zone_ids()
     patch_kms_key_properties()
+    patch_log_group_kms_key()
     patch_target_group_attributes()
     patch_load_balancer_attributes()
     patch_auto_scaling_group_arn()
@@ -328,6 +344,9 @@ UNMODELLED_RESOURCES: dict[str, str] = {
     "AWS::AutoScaling::ScalingPolicy": "the CPU target-tracking scaling policy",
     "AWS::FIS::ExperimentTemplate": "the AZ-loss drills, one FIS experiment template per AZ",
     "AWS::ARCZonalShift::ZonalAutoshiftConfiguration": "zonal autoshift and its practice runs, for the ALB and the ASG",
+    "AWS::WAFv2::WebACL": "the web ACL in front of the public ALB (moto's wafv2 has no CloudFormation model)",
+    "AWS::WAFv2::WebACLAssociation": "the web ACL's association with the ALB",
+    "AWS::WAFv2::LoggingConfiguration": "the web ACL's logging to its aws-waf-logs- group, headers redacted",
 }
 
 # Properties moto accepts but drops, and behaviour it does not have.

@@ -54,14 +54,16 @@ def test_r3_cross_zone_on_and_invalid_headers_dropped(template: Template) -> Non
     assert attributes["routing.http.drop_invalid_header_fields.enabled"] == "true"
 
 
-def test_r3_https_listener_on_443_with_certificate_and_tls13_policy_forwards_to_targets(template: Template) -> None:
+def test_r3_r19_https_listener_on_443_with_certificate_and_gcm_only_tls13_policy_forwards_to_targets(
+    template: Template,
+) -> None:
     template.has_resource_properties(
         "AWS::ElasticLoadBalancingV2::Listener",
         {
             "Port": 443,
             "Protocol": "HTTPS",
             "Certificates": [{"CertificateArn": CERT_ARN}],
-            "SslPolicy": "ELBSecurityPolicy-TLS13-1-2-2021-06",
+            "SslPolicy": "ELBSecurityPolicy-TLS13-1-2-Res-PQ-2025-09",
             "DefaultActions": [{"Type": "forward", "TargetGroupArn": Match.any_value()}],
         },
     )
