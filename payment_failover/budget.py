@@ -2,23 +2,28 @@
 
 `make budget` (``python -m payment_failover.budget [cdk.out]``) prints the table and exits 1 when
 the configuration misses a product target: a replacement launched within 2 minutes of a failure
-(R5), and at least 4 healthy targets left after losing a whole AZ.
+(R5), at least 4 healthy targets left after losing a whole AZ, and a deployment that waits for every
+new instance's signal for longer than that instance needs to become healthy (R16).
 
-Two figures are not in any template and are stated as assumptions: how quickly the ASG acts on an
-ELB health change, and how long a new instance takes to boot and start the health service.
+Three figures are not in any template and are stated as assumptions: how quickly the ASG acts on an
+ELB health change, how long a new instance takes to boot and start the health service, and that a
+rollback replaces at most the one batch that failed.
 """
 
 from __future__ import annotations
 
 import json
+import math
+import re
 import sys
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from payment_failover.rollout import BOOT_SECONDS, parse_iso_duration
+
 ASG_REACTION_SECONDS = 15  # assumption: ASG acts on an ELB "unhealthy" within one of its health sweeps
-BOOT_SECONDS = 90  # assumption: AL2023 boot + user data (no package installs) until /health answers
 ALIAS_TTL_SECONDS = 60  # Route 53 answers alias records to an ALB with the ALB's 60 s TTL
 TARGET_LAUNCH_SECONDS = 120
 TARGET_HEALTHY_AFTER_AZ_LOSS = 4
@@ -131,6 +136,139 @@ def compute(templates: list[Template]) -> list[Line]:
             restored,
             "instances",
             f"desired {minimum} in the {zones - 1} remaining AZs (max {maximum})",
+        ),
+    ]
+    return lines + deployment(templates)
+
+
+_SIGNAL_ARGS = re.compile(r"--deadline (\d+) --settle (\d+)")
+
+
+def _signal_timing(templates: Iterable[Template]) -> tuple[int, int] | None:
+    """(deadline, settle) of the signal step in the launch template's user data, if it has one."""
+    for template in templates:
+        launch = _resources([template], "AWS::EC2::LaunchTemplate")
+        for data in (lt.get("LaunchTemplateData", {}) for lt in launch):
+            match = _SIGNAL_ARGS.search(_flatten(data.get("UserData", "")))
+            if match:
+                return int(match[1]), int(match[2])
+    return None
+
+
+def _flatten(value: Any) -> str:
+    """The literal text of a CloudFormation string expression (references left out)."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list):
+        return "".join(_flatten(item) for item in value)
+    if isinstance(value, dict):
+        return "".join(_flatten(item) for item in value.values())
+    return ""
+
+
+def _group_resource(templates: Iterable[Template]) -> dict[str, Any]:
+    found = [r for t in templates for r in t.get("Resources", {}).values() if r["Type"] == AUTO_SCALING_GROUP]
+    if len(found) != 1:
+        raise ValueError(f"expected exactly one {AUTO_SCALING_GROUP} in the templates, found {len(found)}")
+    group: dict[str, Any] = found[0]
+    return group
+
+
+AUTO_SCALING_GROUP = "AWS::AutoScaling::AutoScalingGroup"
+DEFAULT_DEREGISTRATION_SECONDS = 300  # ELB's default deregistration delay when the template sets none
+
+
+def deployment(templates: list[Template]) -> list[Line]:
+    """R16: how long a health-gated rolling deployment takes, and whether its timeouts cover time-to-healthy.
+
+    Timeout semantics (PauseTime with WaitOnResourceSignals, creation signals):
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-attribute-updatepolicy.html
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-attribute-creationpolicy.html
+    """
+    tg = _one(templates, "AWS::ElasticLoadBalancingV2::TargetGroup")
+    group = _group_resource(templates)
+    interval, healthy_count = int(tg["HealthCheckIntervalSeconds"]), int(tg["HealthyThresholdCount"])
+    time_to_healthy = BOOT_SECONDS + interval * healthy_count
+    attributes = {a["Key"]: a["Value"] for a in tg.get("TargetGroupAttributes", [])}
+    deregistration = int(attributes.get("deregistration_delay.timeout_seconds", DEFAULT_DEREGISTRATION_SECONDS))
+    rolling = group.get("UpdatePolicy", {}).get("AutoScalingRollingUpdate", {})
+    signal = group.get("CreationPolicy", {}).get("ResourceSignal", {})
+    timing = _signal_timing(templates)
+    waits = bool(rolling.get("WaitOnResourceSignals")) and bool(signal) and timing is not None
+    lines = [
+        Line(
+            "deployment waits for each new instance's health signal",
+            int(waits),
+            "(1 = yes)",
+            "WaitOnResourceSignals, CreationPolicy and the user data's signal step",
+            "= 1",
+            waits,
+        ),
+        Line(
+            "new instance healthy in the target group",
+            time_to_healthy,
+            "s",
+            f"boot {BOOT_SECONDS} s (assumed) + {interval} s x {healthy_count}",
+        ),
+    ]
+    if not waits or timing is None:
+        return lines
+    deadline, settle = timing
+    pause = parse_iso_duration(str(rolling.get("PauseTime", "PT5M")))
+    creation = parse_iso_duration(str(signal.get("Timeout", "PT5M")))
+    latest_failure = BOOT_SECONDS + deadline
+    needed = max(time_to_healthy, latest_failure)
+    success = BOOT_SECONDS + settle
+    batch = int(rolling.get("MaxBatchSize", 1))
+    minimum = int(group["Properties"]["MinSize"])
+    batches = math.ceil(minimum / batch)
+    one_batch = success + deregistration
+    lines += [
+        Line(
+            "one batch proves healthy (success signals)",
+            success,
+            "s",
+            f"boot {BOOT_SECONDS} s + /health held {settle} s",
+        ),
+        Line(
+            "a broken instance signals failure at the latest",
+            latest_failure,
+            "s",
+            f"boot {BOOT_SECONDS} s + signal deadline {deadline} s",
+        ),
+        Line(
+            "update signal timeout (PauseTime)",
+            pause,
+            "s",
+            str(rolling.get("PauseTime")),
+            f"> {needed} s",
+            pause > needed,
+        ),
+        Line(
+            "creation signal timeout",
+            creation,
+            "s",
+            f"{signal.get('Count')} signals within {signal.get('Timeout')}",
+            f"> {needed} s",
+            creation > needed,
+        ),
+        Line(
+            "whole rollout of the default fleet",
+            batches * one_batch,
+            "s",
+            f"{batches} batches of {batch} x ({success} s + deregistration {deregistration} s)",
+        ),
+        Line(
+            "failed rollout detected (an instance never signals)",
+            pause,
+            "s",
+            "PauseTime; a failure signal ends it sooner",
+        ),
+        Line(
+            "failed rollout rolled back to the previous launch template",
+            pause + one_batch,
+            "s",
+            f"{pause} s + one batch {one_batch} s (assumed: rollback replaces only the failed batch)",
         ),
     ]
     return lines

@@ -101,7 +101,9 @@ class Settings(BaseModel):
         defaults.INSTANCE_TYPE, "an EC2 instance type in the pinned botocore's catalogue (Graviton types run arm64)"
     )
     min_capacity: WholeNumber = setting(defaults.MIN_CAPACITY, "a multiple of 3, from 2 to 3 per AZ (6-9)")
-    max_capacity: WholeNumber = setting(defaults.MAX_CAPACITY, "`minCapacity` to 3 per AZ (9)")
+    max_capacity: WholeNumber = setting(
+        defaults.MAX_CAPACITY, "above `minCapacity` (room for a deployment's new batch), at most 3 per AZ (9)"
+    )
     health_check_interval_seconds: Annotated[
         WholeNumber, AfterValidator(in_range(ALB_INTERVAL_RANGE, "an ALB target group accepts {low} to {high} seconds"))
     ] = setting(defaults.HEALTH_CHECK_INTERVAL_SECONDS, "5-300 (ALB target group)")
@@ -197,8 +199,14 @@ class Settings(BaseModel):
                 maximum, f"it may be at most {MAX_PER_AZ} per Availability Zone ({MAX_PER_AZ * zones}) to stay balanced"
             )
         minimum = info.data.get("min_capacity", defaults.MIN_CAPACITY)
-        if maximum < minimum:
-            raise SettingError(maximum, f"it must be at least minCapacity ({minimum})")
+        if maximum <= minimum:
+            # A rolling deployment keeps minCapacity in service and launches each new batch above it; CloudFormation
+            # requires MinInstancesInService < MaxSize (UpdatePolicy attribute page, R16).
+            raise SettingError(
+                maximum,
+                f"it must exceed minCapacity ({minimum}) so a deployment can launch new instances "
+                "before it retires old ones",
+            )
         return maximum
 
     @field_validator("dns_health_check_regions")

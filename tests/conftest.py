@@ -20,8 +20,8 @@ CUSTOM_CONTEXT = {
     "hostedZoneId": "Z0123456789ABCDEFGHIJ",
     "certificateArn": "arn:aws:acm:eu-central-1:210987654321:certificate/0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d",
     "instanceType": "m7g.large",
-    "minCapacity": "9",
-    "maxCapacity": "9",
+    # minCapacity stays 6: with 3 per AZ at most, 9 would leave no room above it for a deployment's new batch.
+    "maxCapacity": "8",
     "healthCheckIntervalSeconds": "10",
     "latencyP99ThresholdMs": "250",
     "errorRatePercent": "2",
@@ -50,7 +50,7 @@ def default_stage() -> SynthesizedStage:
 
 @pytest.fixture(scope="session")
 def custom_stage() -> SynthesizedStage:
-    """Every setting moved off its default, including an imported certificate and a Graviton type."""
+    """Every setting but minCapacity moved off its default, including an imported certificate and a Graviton type."""
     return synthesize(settings_from(CUSTOM_CONTEXT))
 
 

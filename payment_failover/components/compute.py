@@ -4,18 +4,24 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from aws_cdk import Duration, Tags
+from aws_cdk import Aws, Duration, Stack, Tags
 from aws_cdk import aws_autoscaling as autoscaling
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
+from payment_failover.rollout import RolloutTiming
+
 RUNTIME_DIR = Path(__file__).resolve().parent.parent / "runtime"
 HEALTH_SERVICE_FILE = RUNTIME_DIR / "health_service.py"
 HEALTH_UNIT_FILE = RUNTIME_DIR / "payment-health.service"
+SIGNAL_SCRIPT_FILE = RUNTIME_DIR / "signal_when_healthy.sh"
 INSTALL_DIR = "/opt/payment-failover"
 UNIT_NAME = "payment-health.service"
+SIGNAL_SCRIPT_PATH = f"{INSTALL_DIR}/signal_when_healthy.sh"
+HEALTH_PATH = "/health"
+SIGNAL_POLL_SECONDS = 5
 HEALTH_CHECK_GRACE_SECONDS = 300
 ROOT_VOLUME_GIB = 8
 # Capacity that holds an AZ loss (R17) by static stability, not by scaling on demand: zonal autoshift "is a
@@ -39,11 +45,9 @@ def prescaled_cpu_target(zones: int, ceiling_percent: int = CPU_CEILING_PERCENT)
     return ceiling_percent * (zones - 1) // zones
 
 
-def health_service_user_data(*, port: int) -> ec2.UserData:
-    """User data that installs the health service from the package's runtime files and starts it."""
-    user_data = ec2.UserData.for_linux()
-    user_data.add_commands(
-        "set -euo pipefail",
+def health_service_commands(*, port: int) -> list[str]:
+    """User-data commands that install the health service from the package's runtime files and start it."""
+    return [
         f"install -d -m 0755 {INSTALL_DIR}",
         _write_file(f"{INSTALL_DIR}/health_service.py", HEALTH_SERVICE_FILE.read_text(), mode="0644"),
         _write_file(
@@ -53,8 +57,29 @@ def health_service_user_data(*, port: int) -> ec2.UserData:
         ),
         "systemctl daemon-reload",
         f"systemctl enable --now {UNIT_NAME}",
-    )
-    return user_data
+    ]
+
+
+def health_gated_commands(
+    *, port: int, stack_name: str, resource: str, region: str, timing: RolloutTiming
+) -> list[str]:
+    """The whole user data (R6, R16): install the signal script, then the health service, then wait and signal.
+
+    Any failing step before the wait signals failure at once through the ERR trap, so a broken build fails
+    its batch within seconds instead of after the PauseTime.
+    """
+    signal = f"{SIGNAL_SCRIPT_PATH} --stack {stack_name} --resource {resource} --region {region}"
+    return [
+        "set -euo pipefail",
+        f"install -d -m 0755 {INSTALL_DIR}",
+        _write_file(SIGNAL_SCRIPT_PATH, SIGNAL_SCRIPT_FILE.read_text(), mode="0755"),
+        f"trap '{signal} --failed' ERR",
+        *health_service_commands(port=port),
+        "trap - ERR",
+        f"{signal} --url http://127.0.0.1:{port}{HEALTH_PATH}"
+        f" --deadline {timing.signal_deadline_seconds} --settle {timing.settle_seconds}"
+        f" --interval {SIGNAL_POLL_SECONDS}",
+    ]
 
 
 def _write_file(path: str, content: str, *, mode: str) -> str:
@@ -80,8 +105,13 @@ class Compute(Construct):
         service_port: int,
         name: str,
         notifications_topic: sns.ITopic,
+        rollout: RolloutTiming,
     ) -> None:
         super().__init__(scope, id_)
+        if max_capacity <= min_capacity:
+            # CloudFormation rejects MinInstancesInService >= MaxSize (UpdatePolicy attribute page): a rolling
+            # update that keeps the whole minimum in service needs room above it for the new batch.
+            raise ValueError(f"max_capacity ({max_capacity}) must exceed min_capacity ({min_capacity})")
         self.security_group = ec2.SecurityGroup(
             self,
             "SecurityGroup",
@@ -93,10 +123,13 @@ class Compute(Construct):
             self,
             "InstanceRole",
             assumed_by=iam.ServicePrincipal("ec2.amazonaws.com"),
-            description="Payment instances: Session Manager access only",
+            # The ASG's `signals` add one statement: cloudformation:SignalResource on this stack only.
+            description="Payment instances: Session Manager access and signalling their own stack only",
             managed_policies=[iam.ManagedPolicy.from_aws_managed_policy_name("AmazonSSMManagedInstanceCore")],
         )
         ec2_type = ec2.InstanceType(instance_type)
+        # Filled in below, once the group's logical id (the resource the instances signal) exists.
+        user_data = ec2.UserData.for_linux()
         self.launch_template = ec2.LaunchTemplate(
             self,
             "LaunchTemplate",
@@ -105,7 +138,7 @@ class Compute(Construct):
             machine_image=ec2.MachineImage.latest_amazon_linux2023(cpu_type=_cpu_type(ec2_type)),
             role=self.role,
             security_group=self.security_group,
-            user_data=health_service_user_data(port=service_port),
+            user_data=user_data,
             require_imdsv2=True,
             http_put_response_hop_limit=1,
             detailed_monitoring=True,
@@ -140,12 +173,20 @@ class Compute(Construct):
                 additional_types=[autoscaling.AdditionalHealthCheckType.ELB],
                 grace_period=Duration.seconds(HEALTH_CHECK_GRACE_SECONDS),
             ),
+            # R16: creation completes only once every instance of the minimum capacity has signalled success.
+            signals=autoscaling.Signals.wait_for_min_capacity(
+                timeout=Duration.seconds(rollout.pause_seconds), min_success_percentage=100
+            ),
+            # R16: a deployment launches a batch above the minimum, waits for each new instance's signal and fails
+            # (CloudFormation then rolls back) when any one signals failure or stays silent past PauseTime.
             # A deployment must not switch failover off: health checks, replacement and AZ rebalancing
             # stay active while CloudFormation rolls instances (CDK's default suspends all three).
             update_policy=autoscaling.UpdatePolicy.rolling_update(
-                max_batch_size=len(vpc.availability_zones),
+                max_batch_size=min(len(vpc.availability_zones), max_capacity - min_capacity),
                 min_instances_in_service=min_capacity,
-                pause_time=Duration.minutes(2),
+                min_success_percentage=100,
+                wait_on_resource_signals=True,
+                pause_time=Duration.seconds(rollout.pause_seconds),
                 suspend_processes=[
                     autoscaling.ScalingProcess.ALARM_NOTIFICATION,
                     autoscaling.ScalingProcess.SCHEDULED_ACTIONS,
@@ -160,6 +201,21 @@ class Compute(Construct):
             raise TypeError(f"{self.auto_scaling_group.node.path} has no CfnAutoScalingGroup to configure")
         # The group's full ARN (with its generated id), which ARC and FIS address it by.
         self.auto_scaling_group_arn = cfn_group.attr_auto_scaling_group_arn
+        user_data.add_commands(
+            *health_gated_commands(
+                port=service_port,
+                stack_name=Aws.STACK_NAME,
+                resource=Stack.of(self).get_logical_id(cfn_group),
+                region=Aws.REGION,
+                timing=rollout,
+            )
+        )
+        # Replacements outside deployments (health, rebalancing, instance refresh) launch first and terminate
+        # after: never below the desired capacity, at most up to the ceiling of max_capacity.
+        cfn_group.instance_maintenance_policy = autoscaling.CfnAutoScalingGroup.InstanceMaintenancePolicyProperty(
+            min_healthy_percentage=100,
+            max_healthy_percentage=max_healthy_percentage(min_capacity=min_capacity, max_capacity=max_capacity),
+        )
         cfn_group.availability_zone_impairment_policy = (
             autoscaling.CfnAutoScalingGroup.AvailabilityZoneImpairmentPolicyProperty(
                 zonal_shift_enabled=True, impaired_zone_health_check_behavior=IMPAIRED_ZONE_BEHAVIOUR
@@ -170,6 +226,14 @@ class Compute(Construct):
         self.auto_scaling_group.scale_on_cpu_utilization(
             "CpuTarget", target_utilization_percent=self.cpu_target_percent
         )
+
+
+def max_healthy_percentage(*, min_capacity: int, max_capacity: int) -> int:
+    """The largest share of the desired capacity (at rest: the minimum) that stays within max_capacity.
+
+    Auto Scaling accepts 100-200 and at most 100 above the minimum percentage (InstanceMaintenancePolicy API).
+    """
+    return max(100, min(200, 100 * max_capacity // min_capacity))
 
 
 def _cpu_type(instance_type: ec2.InstanceType) -> ec2.AmazonLinuxCpuType:

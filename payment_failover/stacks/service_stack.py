@@ -23,6 +23,7 @@ from payment_failover.components.network import Network
 from payment_failover.components.web_firewall import WebFirewall
 from payment_failover.components.zonal_autoshift import ZonalAutoshift
 from payment_failover.names import ResourceNames
+from payment_failover.rollout import RolloutTiming
 from payment_failover.settings import Settings
 from payment_failover.stacks.zonal_stack import ZonalStack
 
@@ -48,6 +49,7 @@ class ServiceStack(ZonalStack):
             certificate_name=names.certificate,
         )
         access_logs = AccessLogBucket(self, "AccessLogs")
+        health_check = HealthCheckTiming(interval_seconds=settings.health_check_interval_seconds)
         load_balancer = LoadBalancer(
             self,
             "LoadBalancer",
@@ -55,7 +57,7 @@ class ServiceStack(ZonalStack):
             subnets=network.public_subnets,
             certificate=certificate.certificate,
             target_port=SERVICE_PORT,
-            health_check=HealthCheckTiming(interval_seconds=settings.health_check_interval_seconds),
+            health_check=health_check,
             load_balancer_name=names.load_balancer,
             target_group_name=names.target_group,
             access_log_bucket=access_logs.bucket,
@@ -83,6 +85,11 @@ class ServiceStack(ZonalStack):
             service_port=SERVICE_PORT,
             name=names.auto_scaling_group,
             notifications_topic=alerting.topic,
+            # A new instance must prove itself healthy for as long as the load balancer needs to say so (R16).
+            rollout=RolloutTiming(
+                health_check_interval_seconds=health_check.interval_seconds,
+                healthy_threshold=health_check.healthy_threshold,
+            ),
         )
         # Registering the group also opens the service port from the ALB's security group only (R7).
         load_balancer.target_group.add_target(compute.auto_scaling_group)

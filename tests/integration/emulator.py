@@ -362,6 +362,8 @@ UNMODELLED_BEHAVIOUR: dict[str, str] = {
     "health-check-options": "moto drops EnableSNI, MeasureLatency and Regions of Route 53 health checks",
     "resource-tags": "moto drops the Tags CloudFormation gives ELBv2 load balancers and SNS topics",
     "live-endpoint": "nothing runs on moto's instances and its DNS names do not resolve: no request reaches /health",
+    "resource-signals": "moto completes the group without waiting for creation or rolling-update signals, and "
+    "nothing runs on its instances to send them",
 }
 
 

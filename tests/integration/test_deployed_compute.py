@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 import pytest
@@ -107,6 +108,36 @@ def test_r6_launch_template_boots_amazon_linux_2023_and_installs_the_health_serv
     assert image["Name"].startswith("al2023-ami-"), image["Name"]
     assert "/opt/payment-failover/health_service.py" in data["UserData"]
     assert "systemctl enable --now payment-health.service" in data["UserData"]
+
+
+def test_r16_instances_signal_the_group_of_their_own_stack_and_the_stack_received_the_signals(
+    deployment: Deployment,
+) -> None:
+    """The signal step names the deployed stack and group; on AWS, each signal shows in the stack events.
+
+    cfn-signal page: "For each valid signal that CloudFormation receives, it publishes the signals to the stack
+    events" (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cfn-signal.html).
+    """
+    cloudformation = deployment.client("cloudformation")
+    stack = deployment.names.service_stack
+    resources = cloudformation.describe_stack_resources(StackName=stack)["StackResources"]
+    name = deployment.service["AutoScalingGroupName"]
+    signalled = re.search(
+        r"^/opt/payment-failover/signal_when_healthy\.sh --stack (\S+) --resource (\S+) --region \S+ --url",
+        launch_template_data(deployment)["UserData"],
+        re.MULTILINE,
+    )
+    assert signalled, "the user data has no signal step"
+    assert signalled[2] in {r["LogicalResourceId"] for r in resources if r.get("PhysicalResourceId") == name}
+    assert signalled[1] == stack
+    group = signalled[2]
+    deployment.not_emulated("resource-signals")
+    events = cloudformation.describe_stack_events(StackName=stack)["StackEvents"]
+    assert any(
+        "signal" in event.get("ResourceStatusReason", "").lower()
+        for event in events
+        if event["LogicalResourceId"] == group
+    )
 
 
 def test_r6_running_instances_come_from_the_template_and_enforce_imdsv2(deployment: Deployment) -> None:

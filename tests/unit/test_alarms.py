@@ -142,7 +142,7 @@ def test_r8_thresholds_are_configurable(custom_stage: SynthesizedStage) -> None:
     by_name = {r["Properties"]["AlarmName"]: r["Properties"] for r in found.values()}
     assert by_name["payment-failover-prod-eu-LatencyP99"]["Threshold"] == 0.25
     assert by_name["payment-failover-prod-eu-Alb5xxRate"]["Threshold"] == 2
-    assert by_name["payment-failover-prod-eu-InServiceBelowMinimum"]["Threshold"] == 9
+    assert by_name["payment-failover-prod-eu-InServiceBelowMinimum"]["Threshold"] == 6
 
 
 def test_r9_topic_is_encrypted_with_a_key_cloudwatch_and_autoscaling_can_use(default_stage: SynthesizedStage) -> None:

@@ -28,6 +28,7 @@ MIN_RULE = (
     "it must be a multiple of 3 from 6 to 9 (2 to 3 per Availability Zone) so every AZ keeps 2 instances at rest "
     "and the group stays balanced."
 )
+ROOM_TO_DEPLOY = "so a deployment can launch new instances before it retires old ones"
 WHOLE = "expected a whole number in ASCII digits."
 DNS_NAME = "expected a DNS name of ASCII letters, digits and hyphens such as payments.example.com."
 DNS_REGIONS = (
@@ -297,12 +298,17 @@ BAD_CONFIGURATIONS: list[tuple[dict[str, Any], dict[str, str], str]] = [
     (
         {"minCapacity": "9", "maxCapacity": "6"},
         {},
-        invalid("maxCapacity", "6 is not allowed; it must be at least minCapacity (9)."),
+        invalid("maxCapacity", f"6 is not allowed; it must exceed minCapacity (9) {ROOM_TO_DEPLOY}."),
     ),
     (
         {"maxCapacity": "5"},
         {},
-        invalid("maxCapacity", "5 is not allowed; it must be at least minCapacity (6)."),
+        invalid("maxCapacity", f"5 is not allowed; it must exceed minCapacity (6) {ROOM_TO_DEPLOY}."),
+    ),
+    (
+        {"maxCapacity": "6"},
+        {},
+        invalid("maxCapacity", f"6 is not allowed; it must exceed minCapacity (6) {ROOM_TO_DEPLOY}."),
     ),
     # --- health checks, alarms ------------------------------------------------------------------------------
     (

@@ -13,10 +13,26 @@ from tests.support import SynthesizedStage
 
 
 def _template(
-    *, interval: int = 30, unhealthy: int = 2, min_size: int = 6, max_size: int = 9, cpu_target: float = 40
+    *,
+    interval: int = 30,
+    unhealthy: int = 2,
+    min_size: int = 6,
+    max_size: int = 9,
+    pause: str = "PT6M",
+    signals: bool = True,
+    cpu_target: float = 40,
 ) -> dict[str, Any]:
-    """The smallest template the budget can read: a target group, an ASG over three subnets with a CPU
-    target-tracking policy, two alarms."""
+    """The smallest template the budget can read: a target group, a health-gated ASG over three subnets with a
+    CPU target-tracking policy, a launch template whose user data signals, two alarms."""
+    group: dict[str, Any] = {
+        "Type": "AWS::AutoScaling::AutoScalingGroup",
+        "Properties": {"MinSize": str(min_size), "MaxSize": str(max_size), "VPCZoneIdentifier": ["a", "b", "c"]},
+        "UpdatePolicy": {"AutoScalingRollingUpdate": {"MaxBatchSize": 3, "PauseTime": pause}},
+    }
+    if signals:
+        group["UpdatePolicy"]["AutoScalingRollingUpdate"]["WaitOnResourceSignals"] = True
+        group["CreationPolicy"] = {"ResourceSignal": {"Count": min_size, "Timeout": pause}}
+    user_data = ["#!/bin/bash\n/opt/signal --stack ", {"Ref": "AWS::StackName"}, " --deadline 150 --settle 90"]
     return {
         "Resources": {
             "Cpu": {
@@ -35,15 +51,13 @@ def _template(
                     "HealthCheckIntervalSeconds": interval,
                     "UnhealthyThresholdCount": unhealthy,
                     "HealthyThresholdCount": 3,
+                    "TargetGroupAttributes": [{"Key": "deregistration_delay.timeout_seconds", "Value": "20"}],
                 },
             },
-            "Asg": {
-                "Type": "AWS::AutoScaling::AutoScalingGroup",
-                "Properties": {
-                    "MinSize": str(min_size),
-                    "MaxSize": str(max_size),
-                    "VPCZoneIdentifier": ["a", "b", "c"],
-                },
+            "Asg": group,
+            "Lt": {
+                "Type": "AWS::EC2::LaunchTemplate",
+                "Properties": {"LaunchTemplateData": {"UserData": {"Fn::Base64": {"Fn::Join": ["", user_data]}}}},
             },
             "PerAz": {
                 "Type": "AWS::CloudWatch::Alarm",
@@ -86,6 +100,19 @@ def test_known_answers_for_a_hand_made_template() -> None:
     assert figures["CPU per serving instance during a zonal shift or after losing an AZ"].value == 60
 
 
+def test_deployment_figures_for_a_hand_made_template() -> None:
+    """30 s x 3 to healthy, user data holds /health 90 s within 150 s, batches of 3, 20 s deregistration."""
+    figures = _figures([_template(pause="PT5M")])
+    assert figures["new instance healthy in the target group"].value == budget.BOOT_SECONDS + 90
+    assert figures["one batch proves healthy (success signals)"].value == budget.BOOT_SECONDS + 90
+    assert figures["a broken instance signals failure at the latest"].value == budget.BOOT_SECONDS + 150
+    assert figures["update signal timeout (PauseTime)"].value == 300
+    assert figures["whole rollout of the default fleet"].value == 2 * (budget.BOOT_SECONDS + 90 + 20)
+    assert figures["failed rollout detected (an instance never signals)"].value == 300
+    assert figures["failed rollout rolled back to the previous launch template"].value == 300 + 90 + 90 + 20
+    assert all(line.met for line in figures.values())
+
+
 def test_real_templates_meet_every_target(default_stage: SynthesizedStage) -> None:
     figures = _figures([t.to_json() for t in default_stage.templates.values()])
     assert figures["replacement launched"].value == 75
@@ -96,6 +123,10 @@ def test_real_templates_meet_every_target(default_stage: SynthesizedStage) -> No
     assert figures["first notification: payment-failover-dev-HealthyHosts-eu-central-1b"].value == 120
     assert figures["CPU target of the group (average of all instances)"].value == 40
     assert figures["CPU per serving instance during a zonal shift or after losing an AZ"].value == 60
+    assert figures["update signal timeout (PauseTime)"].value == 270
+    assert figures["creation signal timeout"].value == 270
+    assert figures["whole rollout of the default fleet"].value == 2 * (150 + 30)
+    assert figures["failed rollout rolled back to the previous launch template"].value == 270 + 180
     assert all(line.met for line in figures.values())
 
 
@@ -105,8 +136,18 @@ def test_real_templates_meet_every_target(default_stage: SynthesizedStage) -> No
         (_template(interval=60), "replacement launched"),
         (_template(min_size=3, max_size=9), "healthy capacity right after losing an AZ"),
         (_template(cpu_target=60), "CPU per serving instance during a zonal shift or after losing an AZ"),
+        (_template(signals=False), "deployment waits for each new instance's health signal"),
+        (_template(pause="PT4M"), "update signal timeout (PauseTime)"),
+        (_template(interval=100, pause="PT6M"), "creation signal timeout"),
     ],
-    ids=["slow-health-check", "too-few-per-az", "scaled-on-demand"],
+    ids=[
+        "slow-health-check",
+        "too-few-per-az",
+        "scaled-on-demand",
+        "no-signals",
+        "pause-shorter-than-failure-signal",
+        "slow-to-healthy",
+    ],
 )
 def test_a_configuration_that_misses_a_target_makes_the_command_fail(
     tmp_path: Path, capsys: pytest.CaptureFixture[str], template: dict[str, Any], missed: str

@@ -8,10 +8,15 @@ from aws_cdk.assertions import Match, Template
 
 from payment_failover.components import compute
 from payment_failover.components.compute import CPU_CEILING_PERCENT, Compute, prescaled_cpu_target
+from payment_failover.rollout import RolloutTiming
 from tests.support import single, stack_with_network
 
+# 30 s checks, 2 to be healthy: the instance must hold /health for 60 s; PauseTime = 90 + (60 + 60) + 60 s.
+SIGNAL_STATEMENT = {"Action": "cloudformation:SignalResource", "Effect": "Allow", "Resource": {"Ref": "AWS::StackId"}}
+ROLLOUT = RolloutTiming(health_check_interval_seconds=30, healthy_threshold=2)
 
-def _template(instance_type: str = "t3.small") -> Template:
+
+def _template(instance_type: str = "t3.small", *, min_capacity: int = 6, max_capacity: int = 9) -> Template:
     stack, network = stack_with_network()
     Compute(
         stack,
@@ -19,13 +24,25 @@ def _template(instance_type: str = "t3.small") -> Template:
         vpc=network.vpc,
         subnets=network.private_subnets,
         instance_type=instance_type,
-        min_capacity=6,
-        max_capacity=9,
+        min_capacity=min_capacity,
+        max_capacity=max_capacity,
         service_port=8080,
         name="payment-failover-test",
         notifications_topic=sns.Topic(stack, "Events"),
+        rollout=ROLLOUT,
     )
     return Template.from_stack(stack)
+
+
+def _user_data(launch_data: dict) -> str:
+    """The user data script with each CloudFormation reference shown as <Ref:Name>."""
+    parts = launch_data["UserData"]["Fn::Base64"]["Fn::Join"][1]
+    return "".join(part if isinstance(part, str) else f"<Ref:{part['Ref']}>" for part in parts)
+
+
+def _group(template: Template) -> tuple[str, dict]:
+    ((logical_id, resource),) = template.find_resources("AWS::AutoScaling::AutoScalingGroup").items()
+    return logical_id, resource
 
 
 @pytest.fixture(scope="module")
@@ -142,12 +159,16 @@ def test_r6_no_ssh_key_and_session_manager_only_role(template: Template, launch_
         {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":iam::aws:policy/AmazonSSMManagedInstanceCore"]]}
     ]
     assert "Policies" not in role
-    attached = [p["Properties"]["Roles"] for p in template.find_resources("AWS::IAM::Policy").values()]
-    assert all({"Ref": role_id} not in roles_of_policy for roles_of_policy in attached)
+    attached = [
+        p["Properties"]["PolicyDocument"]["Statement"]
+        for p in template.find_resources("AWS::IAM::Policy").values()
+        if {"Ref": role_id} in p["Properties"]["Roles"]
+    ]
+    assert attached == [[SIGNAL_STATEMENT]]
 
 
 def test_r6_user_data_installs_and_starts_the_health_service(launch_data: dict) -> None:
-    script = "".join(part for part in launch_data["UserData"]["Fn::Base64"] if isinstance(part, str))
+    script = _user_data(launch_data)
     assert compute.HEALTH_SERVICE_FILE.read_text().strip() in script
     assert "Environment=HEALTH_PORT=8080" in script
     assert "systemctl enable --now payment-health.service" in script
@@ -193,3 +214,89 @@ def test_zonal_shift_cooperation_keeps_the_impaired_azs_instances_and_launches_e
         "ZonalShiftEnabled": True,
         "ImpairedZoneHealthCheckBehavior": "IgnoreUnhealthy",
     }
+
+
+# R16 — health-gated deployments. Behaviour cited from the CloudFormation UpdatePolicy and CreationPolicy pages:
+# https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-attribute-updatepolicy.html
+# https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-attribute-creationpolicy.html
+
+
+def test_r16_creation_waits_for_a_success_signal_from_every_instance_of_the_minimum(template: Template) -> None:
+    _, group = _group(template)
+    assert group["CreationPolicy"] == {
+        "AutoScalingCreationPolicy": {"MinSuccessfulInstancesPercent": 100},
+        "ResourceSignal": {"Count": 6, "Timeout": "PT4M30S"},
+    }
+
+
+def test_r16_rolling_update_waits_for_every_new_instances_signal_while_the_minimum_keeps_serving(
+    template: Template,
+) -> None:
+    _, group = _group(template)
+    rolling = group["UpdatePolicy"]["AutoScalingRollingUpdate"]
+    assert {key: value for key, value in rolling.items() if key != "SuspendProcesses"} == {
+        "WaitOnResourceSignals": True,
+        "MinSuccessfulInstancesPercent": 100,
+        "MinInstancesInService": 6,
+        "MaxBatchSize": 3,
+        "PauseTime": "PT4M30S",
+    }
+    assert rolling["MinInstancesInService"] < int(group["Properties"]["MaxSize"])
+
+
+def test_r16_pause_time_covers_boot_the_signal_deadline_and_a_margin() -> None:
+    assert (ROLLOUT.settle_seconds, ROLLOUT.signal_deadline_seconds) == (60, 120)
+    assert ROLLOUT.pause_seconds == 90 + 120 + 60 > ROLLOUT.time_to_healthy_seconds
+
+
+def test_r16_a_batch_never_exceeds_the_room_above_the_minimum() -> None:
+    _, group = _group(_template(min_capacity=6, max_capacity=7))
+    assert group["UpdatePolicy"]["AutoScalingRollingUpdate"]["MaxBatchSize"] == 1
+
+
+def test_r16_no_room_above_the_minimum_is_refused() -> None:
+    with pytest.raises(ValueError, match="must exceed min_capacity"):
+        _template(min_capacity=9, max_capacity=9)
+
+
+def test_r16_user_data_ends_by_signalling_the_group_after_waiting_for_its_own_health(
+    template: Template, launch_data: dict
+) -> None:
+    logical_id, _ = _group(template)
+    lines = _user_data(launch_data).rstrip().splitlines()
+    assert lines[-1] == (
+        f"{compute.SIGNAL_SCRIPT_PATH} --stack <Ref:AWS::StackName> --resource {logical_id}"
+        " --region <Ref:AWS::Region> --url http://127.0.0.1:8080/health --deadline 120 --settle 60 --interval 5"
+    )
+
+
+def test_r16_user_data_embeds_the_tested_signal_script_and_fails_fast_on_any_earlier_error(launch_data: dict) -> None:
+    script = _user_data(launch_data)
+    assert compute.SIGNAL_SCRIPT_FILE.read_text().strip() in script
+    trap = script.index("trap '/opt/payment-failover/signal_when_healthy.sh --stack")
+    assert "--failed' ERR" in script[trap : script.index("\n", trap)]
+    assert (
+        script.index("set -euo pipefail") < trap < script.index("systemctl enable --now") < script.index("trap - ERR")
+    )
+
+
+def test_r16_the_instance_role_may_signal_only_its_own_stack(template: Template) -> None:
+    """cfn-signal needs no credentials (CloudFormation then checks stack membership, cfn-signal page); the one
+    statement CDK adds for signals lets the instances signal their own stack and nothing else."""
+    statements = [
+        p["Properties"]["PolicyDocument"]["Statement"] for p in template.find_resources("AWS::IAM::Policy").values()
+    ]
+    assert [s for s in statements if "cloudformation" in str(s)] == [[SIGNAL_STATEMENT]]
+
+
+def test_r5_replacements_outside_deployments_launch_before_they_terminate_within_the_ceiling(
+    template: Template,
+) -> None:
+    """Instance maintenance policy: 100 % of desired stays healthy; 150 % of 6 is the 9-instance ceiling."""
+    asg = single(template, "AWS::AutoScaling::AutoScalingGroup")
+    assert asg["InstanceMaintenancePolicy"] == {"MinHealthyPercentage": 100, "MaxHealthyPercentage": 150}
+
+
+@pytest.mark.parametrize(("low", "high", "expected"), [(6, 9, 150), (6, 7, 116), (6, 12, 200), (3, 9, 200)])
+def test_max_healthy_percentage_stays_within_what_auto_scaling_accepts(low: int, high: int, expected: int) -> None:
+    assert compute.max_healthy_percentage(min_capacity=low, max_capacity=high) == expected

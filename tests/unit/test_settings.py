@@ -44,7 +44,7 @@ def test_context_overrides_every_default() -> None:
             "certificateArn": "arn:aws:acm:eu-west-1:210987654321:certificate/12345678-1234-1234-1234-123456789012",
             "instanceType": "c7i.large",
             "minCapacity": 6,
-            "maxCapacity": "6",
+            "maxCapacity": "7",
             "healthCheckIntervalSeconds": "10",
             "alarmEmail": "oncall@corp.payments-co.org",
             "tags": {"Environment": "Staging"},
@@ -55,7 +55,7 @@ def test_context_overrides_every_default() -> None:
     assert settings.environment_suffix == "stg"
     assert settings.availability_zones == ("eu-west-1a", "eu-west-1b", "eu-west-1c")
     assert settings.domain_name == "pay.corp.payments-co.org"
-    assert (settings.min_capacity, settings.max_capacity) == (6, 6)
+    assert (settings.min_capacity, settings.max_capacity) == (6, 7)
     assert settings.health_check_interval_seconds == 10
     assert settings.alarm_email == "oncall@corp.payments-co.org"
 

@@ -152,7 +152,7 @@ def test_r12_the_longest_allowed_suffix_fits_the_32_character_elb_names() -> Non
 def test_custom_settings_reach_the_constructs(custom_stage: SynthesizedStage) -> None:
     template = custom_stage.service
     asg = single(template, "AWS::AutoScaling::AutoScalingGroup")
-    assert (asg["MinSize"], asg["MaxSize"]) == ("9", "9")
+    assert (asg["MinSize"], asg["MaxSize"]) == ("6", "8")
     assert single(template, "AWS::ElasticLoadBalancingV2::TargetGroup")["HealthCheckIntervalSeconds"] == 10
     assert single(template, "AWS::EC2::LaunchTemplate")["LaunchTemplateData"]["InstanceType"] == "m7g.large"
     assert custom_stage.stage.service.account == "210987654321"
