@@ -47,6 +47,26 @@ def _resources(templates: Iterable[Template], type_: str) -> list[dict[str, Any]
     return [r.get("Properties", {}) for t in templates for r in t.get("Resources", {}).values() if r["Type"] == type_]
 
 
+def _by_logical_id(templates: Iterable[Template], type_: str) -> dict[str, dict[str, Any]]:
+    return {
+        logical_id: r.get("Properties", {})
+        for t in templates
+        for logical_id, r in t.get("Resources", {}).items()
+        if r["Type"] == type_
+    }
+
+
+def _referenced_ids(value: Any) -> list[str]:
+    """Logical ids named by Fn::GetAtt anywhere inside a template value (e.g. a composite's AlarmRule)."""
+    if isinstance(value, dict):
+        if "Fn::GetAtt" in value:
+            return [str(value["Fn::GetAtt"][0])]
+        return [i for item in value.values() for i in _referenced_ids(item)]
+    if isinstance(value, list):
+        return [i for item in value for i in _referenced_ids(item)]
+    return []
+
+
 def _one(templates: Iterable[Template], type_: str) -> dict[str, Any]:
     found = _resources(templates, type_)
     if len(found) != 1:
@@ -88,6 +108,8 @@ def compute(templates: list[Template]) -> list[Line]:
         ),
     ]
 
+    lines += _client_visible_errors(tg, unhealthy, interval)
+
     checks = _resources(templates, "AWS::Route53::HealthCheck")
     detect_dns = 0
     if checks:
@@ -103,9 +125,12 @@ def compute(templates: list[Template]) -> list[Line]:
             Line("DNS TTL of the failover alias", ALIAS_TTL_SECONDS, "s", "ALB alias records"),
         ]
 
-    for alarm in sorted(_resources(templates, "AWS::CloudWatch::Alarm"), key=lambda a: str(a.get("AlarmName"))):
+    before = {"HealthyHostCount": unhealthy, "UnHealthyHostCount": unhealthy, "HealthCheckStatus": detect_dns}
+    alarms = _by_logical_id(templates, "AWS::CloudWatch::Alarm")
+    for alarm in sorted(alarms.values(), key=lambda a: str(a.get("AlarmName"))):
+        if not alarm.get("AlarmActions"):
+            continue  # an input of a composite alarm: it notifies nobody itself
         metric, period, datapoints = _alarm_timing(alarm)
-        before = {"HealthyHostCount": unhealthy, "UnHealthyHostCount": unhealthy, "HealthCheckStatus": detect_dns}
         detection = before.get(metric, 0)
         lines.append(
             Line(
@@ -113,6 +138,23 @@ def compute(templates: list[Template]) -> list[Line]:
                 detection + period * datapoints,
                 "s",
                 f"{detection} s detection + {datapoints} x {period} s",
+            )
+        )
+    for composite in sorted(
+        _by_logical_id(templates, "AWS::CloudWatch::CompositeAlarm").values(), key=lambda a: str(a.get("AlarmName"))
+    ):
+        # The rules here are ORs of their inputs: the composite fires with the quickest of them.
+        inputs = [alarms[i] for i in _referenced_ids(composite.get("AlarmRule")) if i in alarms]
+        if not inputs:
+            continue
+        fastest = min(inputs, key=lambda a: _alarm_timing(a)[1] * _alarm_timing(a)[2])
+        _, period, datapoints = _alarm_timing(fastest)
+        lines.append(
+            Line(
+                f"first notification: {composite.get('AlarmName')}",
+                period * datapoints,
+                "s",
+                f"{datapoints} x {period} s of its quickest input",
             )
         )
 
@@ -271,6 +313,48 @@ def deployment(templates: list[Template]) -> list[Line]:
             f"{pause} s + one batch {one_batch} s (assumed: rollback replaces only the failed batch)",
         ),
     ]
+    return lines
+
+
+ATW_STEP_SECONDS = 5  # AWS: anomaly mitigation adjusts an anomalous target's traffic "every five seconds"
+
+
+def _client_visible_errors(tg: Mapping[str, Any], unhealthy: int, interval: int) -> list[Line]:
+    """How long clients can get errors from a failed instance, and from a lost AZ's instances.
+
+    Health checks bound both. Automatic target weights (anomaly mitigation) shorten the first, but AWS
+    publishes only its adjustment step, not how long detection takes, so the bound stays the health check's.
+    https://docs.aws.amazon.com/elasticloadbalancing/latest/application/edit-target-group-attributes.html
+    """
+    attributes = {a["Key"]: a["Value"] for a in tg.get("TargetGroupAttributes", [])}
+    mitigated = attributes.get("load_balancing.algorithm.anomaly_mitigation") == "on"
+    lines = [
+        Line(
+            "errors from one failed instance, without anomaly mitigation",
+            unhealthy,
+            "s",
+            f"its share of requests until marked unhealthy ({interval} s x {tg['UnhealthyThresholdCount']})",
+        )
+    ]
+    if mitigated:
+        lines.append(
+            Line(
+                "errors from one failed instance, with anomaly mitigation",
+                unhealthy,
+                "s at most",
+                f"traffic cut in steps of {ATW_STEP_SECONDS} s once ATW finds it anomalous (detection time "
+                "not published); never longer than the health check",
+            )
+        )
+    lines.append(
+        Line(
+            "errors from a lost AZ's instances (zonal autoshift on)",
+            unhealthy,
+            "s",
+            f"until its targets are marked unhealthy ({interval} s x {tg['UnhealthyThresholdCount']}); "
+            "autoshift's start is AWS's call, not a template value",
+        )
+    )
     return lines
 
 

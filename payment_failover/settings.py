@@ -127,6 +127,11 @@ class Settings(BaseModel):
         defaults.TAGS,
         "a JSON object of string tags, merged over the defaults (a key given here replaces the default's value)",
     )
+    zonal_autoshift: Flag = setting(
+        True,
+        "`false` turns zonal autoshift and its weekly practice runs off for both the ALB and the ASG "
+        "(zonal shift by hand and the drills stay)",
+    )
     deploy: Flag = setting(False, "`true` refuses example values (set by `make deploy` and every pipeline stage)")
 
     # --- cross-field rules, in field order: each may look only at the fields declared above it -------------

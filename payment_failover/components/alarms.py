@@ -176,7 +176,7 @@ class FailoverAlarms(Construct):
         return alarm
 
 
-def notify(alarm: cloudwatch.Alarm, topic: sns.ITopic) -> None:
+def notify(alarm: cloudwatch.AlarmBase, topic: sns.ITopic) -> None:
     """Page on the way in and on recovery: the on-call engineer sees both edges of a failover."""
     action = actions.SnsAction(topic)
     alarm.add_alarm_action(action)

@@ -77,6 +77,30 @@ class FailoverDashboard(Construct):
                 left=[metrics.load_balancer_5xx_rate(), metrics.target_5xx_rate()],
             ),
         )
+        # Gray failure (R17): one AZ against its peers, the signals of the AzOutlier-<az> alarms.
+        self.dashboard.add_widgets(
+            cloudwatch.GraphWidget(
+                title="5xx % per AZ (ELB and targets)",
+                width=WIDTH,
+                left=[metrics.az_error_rate(az) for az in availability_zones],
+                left_y_axis=cloudwatch.YAxisProps(min=0),
+            ),
+            cloudwatch.GraphWidget(
+                title="p99 target response time per AZ",
+                width=WIDTH,
+                left=[metrics.az_latency(az) for az in availability_zones],
+                left_y_axis=cloudwatch.YAxisProps(min=0),
+            ),
+            cloudwatch.GraphWidget(
+                title="Anomalous and mitigated targets (automatic target weights)",
+                width=WIDTH,
+                left=[
+                    metrics.target_metric("AnomalousHostCount", statistic="Maximum", label="anomalous"),
+                    metrics.target_metric("MitigatedHostCount", statistic="Maximum", label="mitigated"),
+                ],
+                left_y_axis=cloudwatch.YAxisProps(min=0),
+            ),
+        )
         self.dashboard.add_widgets(
             cloudwatch.GraphWidget(
                 title="AWS WAF requests per 5 minutes (alarm above the line)",

@@ -101,6 +101,12 @@ class LoadBalancer(Construct):
             port=target_port,
             protocol=elbv2.ApplicationProtocol.HTTP,
             deregistration_delay=Duration.seconds(health_check.deregistration_delay_seconds),
+            # Automatic target weights (R17): a target whose 5xx or connection errors stand out from its peers
+            # loses traffic within seconds, before its health checks fail. Anomaly mitigation needs the weighted
+            # random algorithm, which rules out slow start and sticky sessions (neither is used here).
+            # https://docs.aws.amazon.com/elasticloadbalancing/latest/application/edit-target-group-attributes.html
+            load_balancing_algorithm_type=elbv2.TargetGroupLoadBalancingAlgorithmType.WEIGHTED_RANDOM,
+            enable_anomaly_mitigation=True,
             health_check=elbv2.HealthCheck(
                 enabled=True,
                 path=HEALTH_CHECK_PATH,

@@ -7,6 +7,7 @@ LoadBalancer dimension that its alarm has (seed failures 4 and 6). Dimension val
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from aws_cdk import Duration
@@ -78,6 +79,59 @@ class WebTierMetrics:
             errors_are_outside_requests=False,
         )
 
+    def az_error_rate(self, availability_zone: str) -> cloudwatch.MathExpression:
+        """Share of the requests taken in one AZ that got a 5xx, from the ELB or from a target (gray failure).
+
+        Same shape as the regional ALB rate: ELB 5xx are added to the denominator because RequestCount
+        leaves out requests no target could take.
+        """
+        key = _az_key(availability_zone)
+        using = self._az_error_metrics(availability_zone)
+        using[f"{key}_requests"] = self._alb(
+            "RequestCount",
+            {"LoadBalancer": self.load_balancer.load_balancer_full_name, "AvailabilityZone": availability_zone},
+            "Sum",
+            None,
+        )
+        errors = _az_errors(key)
+        return cloudwatch.MathExpression(
+            expression=f"100 * {errors} / (FILL({key}_requests, 0) + FILL({key}_elb, 0))",
+            using_metrics=using,
+            label=f"{availability_zone} 5xx %",
+            period=PERIOD,
+        )
+
+    def az_error_share(self, availability_zone: str, availability_zones: Sequence[str]) -> cloudwatch.MathExpression:
+        """The percentage of the region's 5xx (ELB and target) that one AZ accounts for; 0/0 without errors."""
+        using: dict[str, cloudwatch.IMetric] = {}
+        for az in availability_zones:
+            using.update(self._az_error_metrics(az))
+        total = " + ".join(_az_errors(_az_key(az)) for az in availability_zones)
+        return cloudwatch.MathExpression(
+            expression=f"100 * {_az_errors(_az_key(availability_zone))} / ({total})",
+            using_metrics=using,
+            label=f"{availability_zone} share of 5xx %",
+            period=PERIOD,
+        )
+
+    def az_latency(self, availability_zone: str, *, statistic: str = "p99") -> cloudwatch.Metric:
+        """Target response time of the targets seen through one AZ's dimension."""
+        return self.target_metric(
+            "TargetResponseTime", statistic=statistic, availability_zone=availability_zone, label=availability_zone
+        )
+
+    def _az_error_metrics(self, availability_zone: str) -> dict[str, cloudwatch.IMetric]:
+        key = _az_key(availability_zone)
+        return {
+            f"{key}_elb": self._alb(
+                "HTTPCode_ELB_5XX_Count",
+                {"LoadBalancer": self.load_balancer.load_balancer_full_name, "AvailabilityZone": availability_zone},
+                "Sum",
+                None,
+            ),
+            f"{key}_target": self.target_metric("HTTPCode_Target_5XX_Count", availability_zone=availability_zone),
+        }
+
     @staticmethod
     def _alb(name: str, dimensions: dict[str, str], statistic: str, label: str | None) -> cloudwatch.Metric:
         return cloudwatch.Metric(
@@ -118,3 +172,12 @@ def _error_rate(
         label=label,
         period=PERIOD,
     )
+
+
+def _az_key(availability_zone: str) -> str:
+    """A metric-math id prefix for an AZ: its letter (metric ids must start with a lower-case letter)."""
+    return "az" + availability_zone[-1]
+
+
+def _az_errors(key: str) -> str:
+    return f"(FILL({key}_elb, 0) + FILL({key}_target, 0))"

@@ -34,8 +34,14 @@ class ZonalAutoshift(Construct):
         resources: Mapping[str, str],
         outcome_alarm: cloudwatch.IAlarm,
         blocking_alarm: cloudwatch.IAlarm,
+        enabled: bool,
     ) -> None:
         super().__init__(scope, id_)
+        self.configurations: dict[str, arczonalshift.CfnZonalAutoshiftConfiguration] = {}
+        if not enabled:
+            # Removing the configurations disables autoshift: "When you delete a practice run configuration,
+            # zonal autoshift is disabled for the resource" (CloudFormation reference, PracticeRunConfiguration).
+            return
         condition = arczonalshift.CfnZonalAutoshiftConfiguration.ControlConditionProperty
         practice_runs = arczonalshift.CfnZonalAutoshiftConfiguration.PracticeRunConfigurationProperty(
             outcome_alarms=[condition(alarm_identifier=outcome_alarm.alarm_arn, type=ALARM_TYPE)],

@@ -1,5 +1,6 @@
 """The regional stack: wires network → certificate → load balancer → compute → DNS failover → alarms,
-drills, zonal autoshift and dashboard, and declares the outputs people and integration tests use."""
+gray-failure alarms, drills, zonal autoshift and dashboard, and declares the outputs people and
+integration tests use."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from payment_failover.components.certificate import ServiceCertificate
 from payment_failover.components.compute import Compute
 from payment_failover.components.dashboard import FailoverDashboard
 from payment_failover.components.dns_failover import DnsFailover
+from payment_failover.components.gray_failure import GrayFailureAlarms
 from payment_failover.components.load_balancer import HealthCheckTiming, LoadBalancer
 from payment_failover.components.log_encryption import LogArchive
 from payment_failover.components.metrics import WebTierMetrics
@@ -125,6 +127,16 @@ class ServiceStack(ZonalStack):
             self, "WafBlockedSpike", alarm_name=f"{names.alarm_prefix}-WafBlockedSpike"
         )
         notify(waf_blocked_spike, alerting.topic)
+        gray_failure = GrayFailureAlarms(
+            self,
+            "GrayFailure",
+            metrics=metrics,
+            availability_zones=settings.availability_zones,
+            error_rate_percent=settings.error_rate_percent,
+            latency_p99_threshold_ms=settings.latency_p99_threshold_ms,
+            topic=alerting.topic,
+            name_prefix=names.alarm_prefix,
+        )
         drills = AzLossDrills(
             self,
             "AzLossDrills",
@@ -147,6 +159,7 @@ class ServiceStack(ZonalStack):
             },
             outcome_alarm=alarms.alb_5xx,
             blocking_alarm=alarms.in_service,
+            enabled=settings.zonal_autoshift,
         )
         dashboard = FailoverDashboard(
             self,
@@ -155,7 +168,7 @@ class ServiceStack(ZonalStack):
             metrics=metrics,
             availability_zones=settings.availability_zones,
             health_check_id=dns.health_check.health_check_id,
-            alarms=[*alarms.alarms, waf_blocked_spike],
+            alarms=[*alarms.alarms, waf_blocked_spike, *gray_failure.per_az.values()],
             firewall=firewall,
         )
 
@@ -167,6 +180,7 @@ class ServiceStack(ZonalStack):
         self.alerting = alerting
         self.dns = dns
         self.alarms = alarms
+        self.gray_failure = gray_failure
         self.dashboard = dashboard
         self.drills = drills
         self.autoshift = autoshift

@@ -394,6 +394,17 @@ BAD_CONFIGURATIONS: list[tuple[dict[str, Any], dict[str, str], str]] = [
         {},
         invalid("tags", """['Team'] is not allowed; expected a JSON object such as {"Team": "payments"}."""),
     ),
+    # --- zonal autoshift ------------------------------------------------------------------------------------
+    ({"zonalAutoshift": "maybe"}, {}, invalid("zonalAutoshift", "'maybe' is not allowed; expected true or false.")),
+    (
+        {},
+        {"PAYMENT_FAILOVER_ZONAL_AUTOSHIFT": "off"},
+        invalid(
+            "PAYMENT_FAILOVER_ZONAL_AUTOSHIFT",
+            "'off' is not allowed; expected true or false.",
+            where="environment variable",
+        ),
+    ),
     # --- deploy and its guard -------------------------------------------------------------------------------
     ({"deploy": "maybe"}, {}, invalid("deploy", "'maybe' is not allowed; expected true or false.")),
     (

@@ -63,6 +63,7 @@ def _template(
                 "Type": "AWS::CloudWatch::Alarm",
                 "Properties": {
                     "AlarmName": "per-az",
+                    "AlarmActions": [{"Ref": "Topic"}],
                     "MetricName": "HealthyHostCount",
                     "Period": 60,
                     "EvaluationPeriods": 2,
@@ -73,6 +74,7 @@ def _template(
                 "Type": "AWS::CloudWatch::Alarm",
                 "Properties": {
                     "AlarmName": "errors",
+                    "AlarmActions": [{"Ref": "Topic"}],
                     "EvaluationPeriods": 3,
                     "Metrics": [
                         {"Id": "e", "Expression": "100 * a / b"},
@@ -113,6 +115,51 @@ def test_deployment_figures_for_a_hand_made_template() -> None:
     assert all(line.met for line in figures.values())
 
 
+def test_inputs_of_a_composite_are_not_notifications_and_the_composite_fires_with_its_quickest_input() -> None:
+    template = _template()
+    resources = template["Resources"]
+    for name, periods in (("slow-input", 5), ("quick-input", 3)):
+        resources[name] = {
+            "Type": "AWS::CloudWatch::Alarm",
+            "Properties": {"AlarmName": name, "MetricName": "X", "Period": 60, "EvaluationPeriods": periods},
+        }
+    resources["Either"] = {
+        "Type": "AWS::CloudWatch::CompositeAlarm",
+        "Properties": {
+            "AlarmName": "either",
+            "AlarmRule": {
+                "Fn::Join": [
+                    "",
+                    [
+                        'ALARM("',
+                        {"Fn::GetAtt": ["slow-input", "Arn"]},
+                        '") OR ALARM("',
+                        {"Fn::GetAtt": ["quick-input", "Arn"]},
+                        '")',
+                    ],
+                ]
+            },
+        },
+    }
+    figures = _figures([template])
+    assert "first notification: slow-input" not in figures
+    assert figures["first notification: either"].value == 3 * 60
+
+
+def test_error_windows_of_a_failed_instance_and_a_lost_az_are_bounded_by_the_health_check() -> None:
+    template = _template(interval=10, unhealthy=3)
+    figures = _figures([template])
+    assert figures["errors from one failed instance, without anomaly mitigation"].value == 30
+    assert "errors from one failed instance, with anomaly mitigation" not in figures
+    assert figures["errors from a lost AZ's instances (zonal autoshift on)"].value == 30
+    template["Resources"]["Tg"]["Properties"]["TargetGroupAttributes"] = [
+        {"Key": "load_balancing.algorithm.anomaly_mitigation", "Value": "on"}
+    ]
+    mitigated = _figures([template])["errors from one failed instance, with anomaly mitigation"]
+    assert mitigated.value == 30
+    assert "5 s" in mitigated.how
+
+
 def test_real_templates_meet_every_target(default_stage: SynthesizedStage) -> None:
     figures = _figures([t.to_json() for t in default_stage.templates.values()])
     assert figures["replacement launched"].value == 75
@@ -122,6 +169,9 @@ def test_real_templates_meet_every_target(default_stage: SynthesizedStage) -> No
     assert figures["first notification: payment-failover-dev-DnsHealthCheckFailed"].value == 90
     assert figures["first notification: payment-failover-dev-HealthyHosts-eu-central-1b"].value == 120
     assert figures["CPU target of the group (average of all instances)"].value == 40
+    assert figures["errors from one failed instance, with anomaly mitigation"].value == 60
+    assert figures["first notification: payment-failover-dev-AzOutlier-eu-central-1a"].value == 180
+    assert not [what for what in figures if "Outlier-" in what and "AzOutlier" not in what]
     assert figures["CPU per serving instance during a zonal shift or after losing an AZ"].value == 60
     assert figures["update signal timeout (PauseTime)"].value == 270
     assert figures["creation signal timeout"].value == 270

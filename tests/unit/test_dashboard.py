@@ -99,14 +99,34 @@ def test_r10_requests_latency_and_5xx_widgets(body: dict[str, Any]) -> None:
     assert _metrics(body, "Requests")[0][1] == "RequestCount"
     latency = _metrics(body, "Target response time")
     assert [m[-1]["stat"] for m in latency] == ["p50", "p99"]
-    expressions = [m[0]["expression"] for m in _metrics(body, "5xx") if "expression" in m[0]]
+    expressions = [m[0]["expression"] for m in _metrics(body, "5xx responses") if "expression" in m[0]]
     assert len(expressions) == 2
+
+
+def test_r17_gray_failure_widgets_compare_the_azs(body: dict[str, Any]) -> None:
+    """Each AZ's 5xx rate and p99, the signals of the AzOutlier-<az> alarms, side by side."""
+    rates = [m[0]["expression"] for m in _metrics(body, "5xx % per AZ") if "expression" in m[0]]
+    assert len(rates) == 3
+    assert all(rate.startswith("100 * (FILL(az") for rate in rates)
+    latency = _metrics(body, "p99 target response time per AZ")
+    zones = [m[m.index("AvailabilityZone") + 1] for m in latency]
+    assert zones == ["eu-central-1a", "eu-central-1b", "eu-central-1c"]
+    assert {m[-1]["stat"] for m in latency} == {"p99"}
+    weights = _metrics(body, "automatic target weights")
+    assert [m[1] for m in weights] == ["AnomalousHostCount", "MitigatedHostCount"]
 
 
 def test_r10_alarm_states_widget_lists_every_regional_alarm(
     body: dict[str, Any], default_stage: SynthesizedStage
 ) -> None:
     (widget,) = [w for w in body["widgets"] if w["type"] == "alarm"]
-    alarm_ids = set(default_stage.service.find_resources("AWS::CloudWatch::Alarm"))
+    notifying = {
+        logical_id
+        for logical_id, alarm in default_stage.service.find_resources("AWS::CloudWatch::Alarm").items()
+        if alarm["Properties"].get("AlarmActions")
+    }
+    composites = set(default_stage.service.find_resources("AWS::CloudWatch::CompositeAlarm"))
     shown = {ref.split()[1].split(".")[0] for ref in widget["properties"]["alarms"]}
-    assert shown == alarm_ids
+    # Every alarm that notifies anyone; the gray-failure detectors show through their AZ's composite.
+    assert shown == notifying | composites
+    assert len(composites) == 3

@@ -123,6 +123,16 @@ def test_r7_alb_accepts_only_443_and_80_from_the_internet_with_descriptions(temp
     assert all(rule["Description"].strip() for rule in props["SecurityGroupIngress"])
 
 
+def test_r17_automatic_target_weights_isolate_a_failing_target(template: Template) -> None:
+    """Anomaly mitigation needs weighted random, which excludes slow start and stickiness (ELB docs)."""
+    (group,) = template.find_resources("AWS::ElasticLoadBalancingV2::TargetGroup").values()
+    attributes = {a["Key"]: a["Value"] for a in group["Properties"]["TargetGroupAttributes"]}
+    assert attributes["load_balancing.algorithm.type"] == "weighted_random"
+    assert attributes["load_balancing.algorithm.anomaly_mitigation"] == "on"
+    assert attributes.get("slow_start.duration_seconds", "0") == "0"
+    assert attributes.get("stickiness.enabled", "false") == "false"
+
+
 def test_zonal_shift_is_enabled_on_the_alb(template: Template) -> None:
     alb = single(template, "AWS::ElasticLoadBalancingV2::LoadBalancer")
     attributes = {a["Key"]: a["Value"] for a in alb["LoadBalancerAttributes"]}

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.support import SynthesizedStage, single
+from tests.support import SynthesizedStage, settings_from, single, synthesize
 
 
 @pytest.fixture(scope="module")
@@ -71,3 +71,12 @@ def test_the_asg_arn_is_an_output_for_the_runbook(default_stage: SynthesizedStag
     asg = _identified(default_stage.service, "AWS::AutoScaling::AutoScalingGroup")
     outputs = default_stage.service.find_outputs("AutoScalingGroupArn")
     assert outputs["AutoScalingGroupArn"]["Value"] == {"Fn::GetAtt": [asg, "AutoScalingGroupARN"]}
+
+
+def test_r17_autoshift_can_be_switched_off_and_then_nothing_shifts_on_its_own() -> None:
+    stage = synthesize(settings_from({"zonalAutoshift": "false"}))
+    stage.service.resource_count_is("AWS::ARCZonalShift::ZonalAutoshiftConfiguration", 0)
+    # Zonal shift by hand and the drills' shift still work: both resources stay registered.
+    policy = single(stage.service, "AWS::AutoScaling::AutoScalingGroup")["AvailabilityZoneImpairmentPolicy"]
+    assert policy["ZonalShiftEnabled"] is True
+    assert len(stage.service.find_resources("AWS::FIS::ExperimentTemplate")) == 3
