@@ -266,6 +266,83 @@ def add_cloudwatch_alarm_model() -> type:
     return CfnAlarm
 
 
+def add_cloudwatch_composite_alarm_model() -> type:
+    """CloudFormation creates AWS::CloudWatch::CompositeAlarm; moto 5.2.5 has no model (its Alarm holds a rule)."""
+    from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
+    from moto.cloudwatch.models import cloudwatch_backends
+    from moto.core.common_models import CloudFormationModel
+
+    class CfnCompositeAlarm(CloudFormationModel):
+        __module__ = "moto.cloudwatch.models"
+
+        def __init__(self, alarm: Any) -> None:
+            self.alarm = alarm
+
+        @staticmethod
+        def cloudformation_type() -> str:
+            return "AWS::CloudWatch::CompositeAlarm"
+
+        @staticmethod
+        def cloudformation_name_type() -> str:
+            return "AlarmName"
+
+        @property
+        def physical_resource_id(self) -> str:
+            return str(self.alarm.name)
+
+        @classmethod
+        def has_cfn_attr(cls, attr: str) -> bool:
+            return attr == "Arn"
+
+        def get_cfn_attribute(self, attribute_name: str) -> Any:
+            if attribute_name == "Arn":
+                return self.alarm.alarm_arn
+            raise UnformattedGetAttTemplateException()
+
+        @classmethod
+        def create_from_cloudformation_json(
+            cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **_: Any
+        ) -> CfnCompositeAlarm:
+            p = cloudformation_json["Properties"]
+            alarm = cloudwatch_backends[account_id][region_name].put_metric_alarm(
+                name=p.get("AlarmName", resource_name),
+                namespace=None,  # type: ignore[arg-type]
+                metric_name=None,  # type: ignore[arg-type]
+                comparison_operator=None,  # type: ignore[arg-type]
+                evaluation_periods=None,  # type: ignore[arg-type]
+                period=None,  # type: ignore[arg-type]
+                threshold=None,  # type: ignore[arg-type]
+                statistic=None,  # type: ignore[arg-type]
+                description=p.get("AlarmDescription"),
+                dimensions=[],
+                alarm_actions=p.get("AlarmActions", []),
+                ok_actions=p.get("OKActions", []),
+                insufficient_data_actions=p.get("InsufficientDataActions", []),
+                actions_enabled=p.get("ActionsEnabled", True),
+                rule=p["AlarmRule"],
+            )
+            return cls(alarm)
+
+        @classmethod
+        def update_from_cloudformation_json(
+            cls,
+            original_resource: Any,
+            new_resource_name: str,
+            cloudformation_json: dict[str, Any],
+            account_id: str,
+            region_name: str,
+        ) -> CfnCompositeAlarm:
+            return cls.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id, region_name)
+
+        @classmethod
+        def delete_from_cloudformation_json(
+            cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str
+        ) -> None:
+            cloudwatch_backends[account_id][region_name].delete_alarms([resource_name])
+
+    return CfnCompositeAlarm
+
+
 CROSS_REGION_TYPES = ("Custom::CrossRegionExportWriter", "Custom::CrossRegionExportReader")
 
 
@@ -330,6 +407,7 @@ def apply_patches() -> None:
     patch_auto_scaling_group_arn()
     patch_subnet_route_table_association()
     _MODELS.append(add_cloudwatch_alarm_model())
+    _MODELS.append(add_cloudwatch_composite_alarm_model())
     emulate_cross_region_references()
 
 
@@ -347,7 +425,6 @@ UNMODELLED_RESOURCES: dict[str, str] = {
     "AWS::WAFv2::WebACL": "the web ACL in front of the public ALB (moto's wafv2 has no CloudFormation model)",
     "AWS::WAFv2::WebACLAssociation": "the web ACL's association with the ALB",
     "AWS::WAFv2::LoggingConfiguration": "the web ACL's logging to its aws-waf-logs- group, headers redacted",
-    "AWS::CloudWatch::CompositeAlarm": "the per-AZ gray-failure alarms (AzOutlier-<az>)",
 }
 
 # Properties moto accepts but drops, and behaviour it does not have.

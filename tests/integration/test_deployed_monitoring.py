@@ -19,13 +19,25 @@ AUTOSCALING_ROLE = "role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRo
 
 
 def _alarms_on(deployment: Deployment, metric_name: str) -> list[dict[str, Any]]:
-    """This Stage's regional alarms that read `metric_name` for this load balancer or group."""
+    """This Stage's regional paging alarms that read `metric_name` for this load balancer or group."""
     ours = {deployment.service["LoadBalancerFullName"], deployment.service["AutoScalingGroupName"]}
     return [
         alarm
         for alarm in metric_alarms(deployment)
-        if any(name == metric_name and ours & set(dims.values()) for _, name, dims in alarm_metrics(alarm))
+        if "Outlier-" not in alarm["AlarmName"]
+        and any(name == metric_name and ours & set(dims.values()) for _, name, dims in alarm_metrics(alarm))
     ]
+
+
+def test_r17_each_az_has_gray_failure_detectors_on_its_own_dimension(deployment: Deployment) -> None:
+    """The inputs of the AzOutlier-<az> composites: per-AZ ALB metrics, no actions of their own."""
+    detectors = [a for a in metric_alarms(deployment) if "Outlier-" in a["AlarmName"]]
+    assert len(detectors) == 2 * len(deployment.settings.availability_zones)
+    for az in deployment.settings.availability_zones:
+        (latency,) = [a for a in detectors if a["AlarmName"].endswith(f"AzLatencyOutlier-{az}")]
+        zones = {dims.get("AvailabilityZone") for _, name, dims in alarm_metrics(latency)}
+        assert zones == set(deployment.settings.availability_zones)
+    assert all(not a["AlarmActions"] and not a["OKActions"] for a in detectors)
 
 
 def _notifies(alarm: dict[str, Any], topic: str) -> bool:
