@@ -33,4 +33,12 @@ class PaymentFailoverStage(Stage):
         # Tags go on the Stage so every resource, and every instance the ASG launches, carries them (R12).
         tag_everything(self, settings.tags)
         apply_compliance_checks(self)
-        acknowledge_service_findings(self.service)
+        service = self.service
+        acknowledge_service_findings(
+            network=service.network,
+            public_security_group=service.load_balancer.security_group,
+            instance_role=service.compute.role,
+            access_log_bucket=service.access_logs.bucket,
+            http_redirect_listener=service.load_balancer.http_redirect_listener,
+            drills_role=service.drills.role,
+        )

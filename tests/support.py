@@ -9,6 +9,7 @@ from typing import Any
 import aws_cdk as cdk
 from aws_cdk.assertions import Template
 
+from payment_failover.components.log_encryption import LogArchive
 from payment_failover.components.network import Network
 from payment_failover.settings import Settings, load_settings
 from payment_failover.stacks.zonal_stack import ZonalStack
@@ -50,7 +51,8 @@ def bare_stack() -> ZonalStack:
 def stack_with_network() -> tuple[ZonalStack, Network]:
     """A bare stack holding only the product's network, for components that sit in it."""
     stack = bare_stack()
-    return stack, Network(stack, "Network", availability_zones=AZS, vpc_name="test")
+    archive = LogArchive(stack, "LogArchive", description="test")
+    return stack, Network(stack, "Network", availability_zones=AZS, vpc_name="test", log_archive=archive)
 
 
 def scrubbed(template: Template) -> Any:

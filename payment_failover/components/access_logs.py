@@ -22,7 +22,8 @@ class AccessLogBucket(Construct):
             enforce_ssl=True,
             block_public_access=s3.BlockPublicAccess.BLOCK_ALL,
             object_ownership=s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-            versioned=False,
+            # An overwritten or deleted log object stays recoverable as a noncurrent version (PCI DSS 10.3.3).
+            versioned=True,
             removal_policy=RemovalPolicy.RETAIN,
             lifecycle_rules=[
                 s3.LifecycleRule(

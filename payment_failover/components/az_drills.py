@@ -20,13 +20,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from aws_cdk import Aws, RemovalPolicy, Stack
+from aws_cdk import Aws, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_fis as fis
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_logs as logs
 from constructs import Construct
+
+from payment_failover.components.log_encryption import LogArchive
 
 ASG_TAG = "aws:autoscaling:groupName"
 FIS_NACL_TAG = "managedByFIS"
@@ -87,12 +88,11 @@ class AzLossDrills(Construct):
         load_balancer_arn: str,
         stop_alarms: Sequence[cloudwatch.IAlarm],
         name_prefix: str,
+        log_archive: LogArchive,
     ) -> None:
         super().__init__(scope, id_)
         stack = Stack.of(self)
-        self.log_group = logs.LogGroup(
-            self, "Logs", retention=logs.RetentionDays.ONE_YEAR, removal_policy=RemovalPolicy.RETAIN
-        )
+        self.log_group = log_archive.log_group(self, "Logs")
         self.role = iam.Role(
             self,
             "Role",

@@ -86,6 +86,9 @@ class LoadBalancer(Construct):
             security_group=self.security_group,
             cross_zone_enabled=True,
             drop_invalid_header_fields=True,
+            # The payment entry point cannot be deleted by a stray API call or stack change; turning this off
+            # is a reviewed change of its own.
+            deletion_protection=True,
             http2_enabled=True,
         )
         self.load_balancer.log_access_logs(access_log_bucket, prefix=load_balancer_name)

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from aws_cdk import RemovalPolicy
 from aws_cdk import aws_ec2 as ec2
-from aws_cdk import aws_logs as logs
 from constructs import Construct
+
+from payment_failover.components.log_encryption import LogArchive
 
 PUBLIC_SUBNETS = "public"
 PRIVATE_SUBNETS = "private"
@@ -17,7 +17,7 @@ class Network(Construct):
     """Public subnets for the load balancer, private subnets with egress for the instances.
 
     One NAT gateway per AZ: losing an AZ must not take away the other AZs' way out. Flow logs
-    of all traffic go to CloudWatch Logs for a year, for incident review and PCI evidence.
+    of all traffic go to a KMS-encrypted CloudWatch Logs group kept 18 months, for incident review and PCI evidence.
     """
 
     def __init__(
@@ -27,8 +27,8 @@ class Network(Construct):
         *,
         availability_zones: Sequence[str],
         vpc_name: str,
+        log_archive: LogArchive,
         cidr: str = "10.40.0.0/16",
-        flow_log_retention: logs.RetentionDays = logs.RetentionDays.ONE_YEAR,
     ) -> None:
         super().__init__(scope, id_)
         self.vpc = ec2.Vpc(
@@ -39,15 +39,20 @@ class Network(Construct):
             availability_zones=list(availability_zones),
             nat_gateways=len(availability_zones),
             subnet_configuration=[
-                ec2.SubnetConfiguration(name=PUBLIC_SUBNETS, subnet_type=ec2.SubnetType.PUBLIC, cidr_mask=24),
+                # Nothing launched into the public subnets gets a public address by accident: the ALB and the NAT
+                # gateways bring their own (R19, PCI DSS 1.3/1.4).
+                ec2.SubnetConfiguration(
+                    name=PUBLIC_SUBNETS,
+                    subnet_type=ec2.SubnetType.PUBLIC,
+                    cidr_mask=24,
+                    map_public_ip_on_launch=False,
+                ),
                 ec2.SubnetConfiguration(
                     name=PRIVATE_SUBNETS, subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS, cidr_mask=22
                 ),
             ],
         )
-        self.flow_log_group = logs.LogGroup(
-            self, "FlowLogs", retention=flow_log_retention, removal_policy=RemovalPolicy.RETAIN
-        )
+        self.flow_log_group = log_archive.log_group(self, "FlowLogs")
         self.vpc.add_flow_log(
             "FlowLog",
             destination=ec2.FlowLogDestination.to_cloud_watch_logs(self.flow_log_group),

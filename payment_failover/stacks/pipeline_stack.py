@@ -94,7 +94,7 @@ class PipelineStack(Stack):
         # generates then exist while the stack is constructed, for lint and compliance acknowledgements.
         self.pipeline.build_pipeline()
         _skip_role_arn_lint(self.pipeline.pipeline)
-        acknowledge_pipeline_findings(self)
+        acknowledge_pipeline_findings(self, self.pipeline)
 
     def _deploy(
         self, settings: Settings, id_: str, *, approval: pipelines.ManualApprovalStep | None = None

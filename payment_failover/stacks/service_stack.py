@@ -38,7 +38,14 @@ class ServiceStack(ZonalStack):
     def __init__(self, scope: Construct, id_: str, *, settings: Settings, names: ResourceNames) -> None:
         super().__init__(scope, id_, availability_zones=settings.availability_zones, stack_name=names.service_stack)
 
-        network = Network(self, "Network", availability_zones=settings.availability_zones, vpc_name=names.vpc)
+        log_archive = LogArchive(self, "LogArchive", description=f"Encrypts every log group of {names.base}")
+        network = Network(
+            self,
+            "Network",
+            availability_zones=settings.availability_zones,
+            vpc_name=names.vpc,
+            log_archive=log_archive,
+        )
         hosted_zone = route53.HostedZone.from_hosted_zone_attributes(
             self, "HostedZone", hosted_zone_id=settings.hosted_zone_id, zone_name=settings.hosted_zone_name
         )
@@ -64,7 +71,6 @@ class ServiceStack(ZonalStack):
             target_group_name=names.target_group,
             access_log_bucket=access_logs.bucket,
         )
-        log_archive = LogArchive(self, "LogArchive", description=f"Encrypts every log group of {names.base}")
         # Every public entry of the tier goes through the web ACL (R19): today that is the one ALB.
         firewall = WebFirewall(
             self,
@@ -147,6 +153,7 @@ class ServiceStack(ZonalStack):
             load_balancer_arn=load_balancer.load_balancer.load_balancer_arn,
             stop_alarms=[alarms.alb_5xx, alarms.target_5xx, alarms.no_healthy_target],
             name_prefix=names.alarm_prefix,
+            log_archive=log_archive,
         )
         # Everything that shifts away from an AZ shifts both resources (failure 15). Outcome: clients get errors;
         # blocking: the group is already short of instances, so a practice run must not take an AZ away.

@@ -40,3 +40,7 @@ def test_logs_move_to_infrequent_access_and_expire_after_a_year(template: Templa
     assert rule["ExpirationInDays"] == 365
     assert rule["Transitions"] == [{"StorageClass": "STANDARD_IA", "TransitionInDays": 30}]
     assert rule["Status"] == "Enabled"
+
+
+def test_r19_bucket_is_versioned_so_an_overwritten_or_deleted_log_stays_recoverable(template: Template) -> None:
+    assert single(template, "AWS::S3::Bucket")["VersioningConfiguration"] == {"Status": "Enabled"}

@@ -145,3 +145,11 @@ def test_access_logs_go_to_the_given_bucket(template: Template) -> None:
     assert attributes["access_logs.s3.enabled"] == "true"
     (bucket_id,) = template.find_resources("AWS::S3::Bucket")
     assert attributes["access_logs.s3.bucket"] == {"Ref": bucket_id}
+
+
+def test_r19_the_payment_entry_point_has_deletion_protection(template: Template) -> None:
+    attributes = {
+        a["Key"]: a["Value"]
+        for a in single(template, "AWS::ElasticLoadBalancingV2::LoadBalancer")["LoadBalancerAttributes"]
+    }
+    assert attributes["deletion_protection.enabled"] == "true"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from aws_cdk.assertions import Match, Template
 
+from payment_failover.components.log_encryption import LOG_RETENTION_DAYS, LogArchive
 from payment_failover.components.network import Network
 from tests.support import AZS, bare_stack
 
@@ -12,7 +13,13 @@ from tests.support import AZS, bare_stack
 @pytest.fixture(scope="module")
 def template() -> Template:
     stack = bare_stack()
-    Network(stack, "Network", availability_zones=AZS, vpc_name="payment-failover-test")
+    Network(
+        stack,
+        "Network",
+        availability_zones=AZS,
+        vpc_name="payment-failover-test",
+        log_archive=LogArchive(stack, "LogArchive", description="test"),
+    )
     return Template.from_stack(stack)
 
 
@@ -66,9 +73,25 @@ def test_r2_instances_subnets_have_no_public_addresses(template: Template) -> No
         assert subnet["Properties"]["MapPublicIpOnLaunch"] is False
 
 
-def test_vpc_flow_logs_capture_all_traffic_for_a_year(template: Template) -> None:
+def test_r19_vpc_flow_logs_capture_all_traffic_into_an_encrypted_group_kept_beyond_a_year(template: Template) -> None:
     template.has_resource_properties(
         "AWS::EC2::FlowLog",
         {"ResourceType": "VPC", "TrafficType": "ALL", "LogDestinationType": "cloud-watch-logs"},
     )
-    template.has_resource_properties("AWS::Logs::LogGroup", {"RetentionInDays": 365})
+    template.has_resource_properties(
+        "AWS::Logs::LogGroup",
+        {
+            "RetentionInDays": LOG_RETENTION_DAYS,
+            "KmsKeyId": {"Fn::GetAtt": [Match.string_like_regexp("LogArchive"), "Arn"]},
+        },
+    )
+    assert LOG_RETENTION_DAYS > 365
+
+
+def test_r19_nothing_in_the_public_subnets_gets_a_public_address_by_default(template: Template) -> None:
+    public = template.find_resources(
+        "AWS::EC2::Subnet",
+        {"Properties": {"Tags": Match.array_with([{"Key": "aws-cdk:subnet-type", "Value": "Public"}])}},
+    )
+    assert len(public) == 3
+    assert all(subnet["Properties"]["MapPublicIpOnLaunch"] is False for subnet in public.values())
