@@ -66,7 +66,8 @@ def build_model(templates: Sequence[Template]) -> Model:
         subnets = dict(_resources(template, "AWS::EC2::Subnet"))
         for props in subnets.values():
             zone = model.zones.setdefault(props["AvailabilityZone"], Zone(props["AvailabilityZone"]))
-            if props.get("MapPublicIpOnLaunch"):
+            # The subnet-type tag CDK writes, not MapPublicIpOnLaunch: public subnets assign no addresses (R19).
+            if {"Key": "aws-cdk:subnet-type", "Value": "Public"} in props.get("Tags", []):
                 zone.public_subnets += 1
             else:
                 zone.private_subnets += 1

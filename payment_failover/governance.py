@@ -122,9 +122,9 @@ DEFAULT_SECURITY_GROUP_PCI, DEFAULT_SECURITY_GROUP_NIST = _in_both_packs(
 )
 GENERATED_ROLE_POLICIES_PCI, GENERATED_ROLE_POLICIES_NIST = _in_both_packs(
     "IAMNoInlinePolicy",
-    "These inline policies are CDK grants on one role each (VPC flow-log delivery, the AZ-loss drill), scoped to "
-    "the resources of this stack and deleted with the role; a managed policy would be a separately attachable "
-    "object with the same content.",
+    "These inline policies are CDK grants on one role each (VPC flow-log delivery, the AZ-loss drill, the "
+    "instances' cloudformation:SignalResource on this stack), scoped to the resources of this stack and deleted "
+    "with the role; a managed policy would be a separately attachable object with the same content.",
 )
 ALB_LOG_BUCKET_SSE_S3_PCI, ALB_LOG_BUCKET_SSE_S3_NIST = _in_both_packs(
     "S3DefaultEncryptionKMS",
@@ -168,7 +168,9 @@ def acknowledge_service_findings(
         GENERATED_ROLE_POLICIES_NIST,
     )
     Validations.of(public_security_group).acknowledge(PUBLIC_HTTPS_ENTRY)
-    Validations.of(instance_role).acknowledge(SESSION_MANAGER_POLICY)
+    Validations.of(instance_role).acknowledge(
+        SESSION_MANAGER_POLICY, GENERATED_ROLE_POLICIES_PCI, GENERATED_ROLE_POLICIES_NIST
+    )
     Validations.of(access_log_bucket).acknowledge(
         LOG_BUCKET_NOT_SELF_LOGGED,
         ALB_LOG_BUCKET_SSE_S3_PCI,
