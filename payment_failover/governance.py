@@ -148,6 +148,15 @@ REDIRECT_LISTENER_PCI, REDIRECT_LISTENER_NIST = _in_both_packs(
 )
 
 
+DETECTORS_WITHOUT_ACTIONS = Acknowledgment(
+    id=f"{NIST}::{NIST}-CloudWatchAlarmAction",
+    reason=(
+        "The per-AZ error and latency outlier alarms are inputs of each AZ's composite gray-failure alarm, which "
+        "pages the failover topic; giving the inputs actions of their own would page twice for one failure."
+    ),
+)
+
+
 def acknowledge_service_findings(
     *,
     network: IConstruct,
@@ -156,6 +165,7 @@ def acknowledge_service_findings(
     access_log_bucket: IConstruct,
     http_redirect_listener: IConstruct,
     drills_role: IConstruct,
+    gray_failure_detectors: IConstruct,
 ) -> None:
     """The design decisions of the regional web tier that the rule packs flag, each on the construct it concerns."""
     Validations.of(network).acknowledge(
@@ -181,6 +191,7 @@ def acknowledge_service_findings(
         ALB_LOG_BUCKET_ONE_REGION_NIST,
     )
     Validations.of(http_redirect_listener).acknowledge(REDIRECT_LISTENER_PCI, REDIRECT_LISTENER_NIST)
+    Validations.of(gray_failure_detectors).acknowledge(DETECTORS_WITHOUT_ACTIONS)
     Validations.of(drills_role).acknowledge(
         DRILL_INSTANCES,
         DRILL_NETWORK_ACLS,

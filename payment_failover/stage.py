@@ -41,4 +41,5 @@ class PaymentFailoverStage(Stage):
             access_log_bucket=service.access_logs.bucket,
             http_redirect_listener=service.load_balancer.http_redirect_listener,
             drills_role=service.drills.role,
+            gray_failure_detectors=service.gray_failure,
         )
