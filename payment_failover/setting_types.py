@@ -181,6 +181,26 @@ def _refuse_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     return dict(pairs)
 
 
+def choice_map(keys: tuple[str, ...], choices: tuple[str, ...]) -> Callable[[Any], tuple[tuple[str, str], ...]]:
+    """A JSON object whose keys come from `keys` and whose values from `choices` (a mode per rule, for example)."""
+    allowed = (
+        f"expected a JSON object mapping some of {', '.join(keys)} to {' or '.join(choices)}, "
+        f'such as {{"{keys[0]}": "{choices[-1]}"}}'
+    )
+
+    def parse(value: Any) -> tuple[tuple[str, str], ...]:
+        if isinstance(value, str):
+            try:
+                value = json.loads(value)
+            except json.JSONDecodeError:
+                raise SettingError(value, allowed) from None
+        if not isinstance(value, dict) or any(k not in keys or v not in choices for k, v in value.items()):
+            raise SettingError(value, allowed)
+        return tuple(value.items())
+
+    return parse
+
+
 def in_range(bounds: tuple[int, int], allowed: str) -> Callable[[int], int]:
     low, high = bounds
 

@@ -15,10 +15,20 @@ import json
 from collections.abc import Mapping
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+)
 from pydantic.alias_generators import to_camel
 
 from payment_failover import defaults, geography, instance_types
+from payment_failover.components import web_firewall as waf
 from payment_failover.config_sources import ConfigError, Sources, env_var, read_sources
 from payment_failover.instance_types import Architecture
 from payment_failover.setting_types import (
@@ -42,6 +52,7 @@ from payment_failover.setting_types import (
     WholeNumber,
     WholeSentenceError,
     certificate_parts,
+    choice_map,
     example_findings,
     in_range,
     one_of,
@@ -132,6 +143,20 @@ class Settings(BaseModel):
         "`false` turns zonal autoshift and its weekly practice runs off for both the ALB and the ASG "
         "(zonal shift by hand and the drills stay)",
     )
+    waf_rule_modes: Annotated[
+        tuple[tuple[str, str], ...], BeforeValidator(choice_map(waf.RULE_KEYS, waf.RULE_MODES))
+    ] = setting(
+        (),
+        "a JSON object setting AWS WAF rules to `count` (watch only) or `block`: keys "
+        + ", ".join(f"`{key}`" for key in waf.RULE_KEYS),
+        shown="*(every rule blocks)*",
+    )
+    waf_rate_limit: Annotated[
+        WholeNumber,
+        AfterValidator(
+            in_range(waf.RATE_LIMIT_RANGE, "AWS WAF takes {low} to {high} requests per client IP per 5 minutes")
+        ),
+    ] = setting(waf.RATE_LIMIT_PER_5_MINUTES, "10-2000000000 requests per client IP per 5 minutes (AWS WAF rate rule)")
     deploy: Flag = setting(False, "`true` refuses example values (set by `make deploy` and every pipeline stage)")
 
     # --- cross-field rules, in field order: each may look only at the fields declared above it -------------

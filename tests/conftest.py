@@ -13,6 +13,8 @@ from tests.support import SynthesizedStage, settings_from, synthesize
 _AMBIENT_PREFIXES = ("PAYMENT_FAILOVER_", "AWS_", "CDK_")
 
 CUSTOM_CONTEXT = {
+    "wafRuleModes": '{"common": "count", "sqlInjection": "count"}',
+    "wafRateLimit": "600",
     "environmentSuffix": "prod-eu",
     "account": "210987654321",
     "domainName": "pay.payments-corp.net",

@@ -1,10 +1,24 @@
-"""Access-log bucket for the load balancer: private, TLS-only, SSE-S3, expiring."""
+"""Access-log bucket for the load balancer: private, TLS-only, SSE-S3, versioned, undeletable, expiring.
+
+ALB access logs can be delivered only to an SSE-S3 bucket
+(https://docs.aws.amazon.com/elasticloadbalancing/latest/application/enable-access-logging.html), so the
+integrity controls are versioning and a bucket policy that denies object deletion to every principal; S3 Lifecycle
+still expires objects, and the AWS page on lifecycle permissions names s3:DeleteObject, s3:DeleteObjectVersion and
+s3:PutLifecycleConfiguration as what a bucket policy must deny to stop deletions
+(https://docs.aws.amazon.com/AmazonS3/latest/userguide/how-to-set-lifecycle-configuration-intro.html); the last one
+stays with CloudFormation so retention changes only through a reviewed deploy.
+"""
 
 from __future__ import annotations
 
 from aws_cdk import Duration, RemovalPolicy
+from aws_cdk import aws_iam as iam
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
+
+from payment_failover.components.log_encryption import LOG_RETENTION_DAYS
+
+NONCURRENT_GRACE_DAYS = 30
 
 
 class AccessLogBucket(Construct):
@@ -13,7 +27,7 @@ class AccessLogBucket(Construct):
     SSE-S3 rather than KMS: the load balancer's log delivery cannot write to a KMS-encrypted bucket.
     """
 
-    def __init__(self, scope: Construct, id_: str, *, retention_days: int = 365) -> None:
+    def __init__(self, scope: Construct, id_: str, *, retention_days: int = LOG_RETENTION_DAYS) -> None:
         super().__init__(scope, id_)
         self.bucket = s3.Bucket(
             self,
@@ -35,6 +49,17 @@ class AccessLogBucket(Construct):
                         )
                     ],
                     abort_incomplete_multipart_upload_after=Duration.days(1),
+                    # Expiry of a versioned object leaves a noncurrent version: remove it after a short grace.
+                    noncurrent_version_expiration=Duration.days(NONCURRENT_GRACE_DAYS),
                 )
             ],
+        )
+        self.bucket.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AccessLogsCannotBeDeleted",
+                effect=iam.Effect.DENY,
+                principals=[iam.AnyPrincipal()],
+                actions=["s3:DeleteObject", "s3:DeleteObjectVersion"],
+                resources=[self.bucket.arn_for_objects("*")],
+            )
         )

@@ -78,6 +78,8 @@ class ServiceStack(ZonalStack):
             name=names.web_acl,
             load_balancers=[load_balancer.load_balancer],
             log_archive=log_archive,
+            rule_modes=dict(settings.waf_rule_modes),
+            rate_limit=settings.waf_rate_limit,
         )
         alerting = FailoverTopic(
             self, "Alerting", topic_name=names.topic, alarm_email=settings.alarm_email, autoscaling_publishes=True

@@ -35,12 +35,20 @@ def test_bucket_refuses_requests_without_tls(template: Template) -> None:
     )
 
 
-def test_logs_move_to_infrequent_access_and_expire_after_a_year(template: Template) -> None:
+def test_r19_logs_move_to_infrequent_access_and_expire_well_after_the_pci_year(template: Template) -> None:
     (rule,) = single(template, "AWS::S3::Bucket")["LifecycleConfiguration"]["Rules"]
-    assert rule["ExpirationInDays"] == 365
+    assert rule["ExpirationInDays"] == 545 > 365
+    assert rule["NoncurrentVersionExpiration"] == {"NoncurrentDays": 30}
     assert rule["Transitions"] == [{"StorageClass": "STANDARD_IA", "TransitionInDays": 30}]
     assert rule["Status"] == "Enabled"
 
 
 def test_r19_bucket_is_versioned_so_an_overwritten_or_deleted_log_stays_recoverable(template: Template) -> None:
     assert single(template, "AWS::S3::Bucket")["VersioningConfiguration"] == {"Status": "Enabled"}
+
+
+def test_r19_no_principal_may_delete_an_access_log_object_or_version(template: Template) -> None:
+    statements = single(template, "AWS::S3::BucketPolicy")["PolicyDocument"]["Statement"]
+    (deny,) = [s for s in statements if s.get("Sid") == "AccessLogsCannotBeDeleted"]
+    assert (deny["Effect"], deny["Principal"]) == ("Deny", {"AWS": "*"})
+    assert deny["Action"] == ["s3:DeleteObject", "s3:DeleteObjectVersion"]

@@ -35,6 +35,11 @@ DNS_REGIONS = (
     "give at least 3 distinct Route 53 checker regions, each once, from ap-northeast-1, ap-southeast-1, "
     "ap-southeast-2, eu-west-1, sa-east-1, us-east-1, us-west-1, us-west-2."
 )
+WAF_MODES = (
+    "expected a JSON object mapping some of ipReputation, anonymousIp, common, knownBadInputs, sqlInjection, "
+    'linux, rateLimit, bodySize to block or count, such as {"ipReputation": "count"}.'
+)
+WAF_RATE = "AWS WAF takes 10 to 2000000000 requests per client IP per 5 minutes."
 INSTANCE_TYPE = "expected an EC2 instance type such as t3.small or m7g.large."
 TAG_RULE = (
     "tag keys must be 1-128 and values 0-256 letters, digits, spaces or _.:/=+-@, keys may not start with 'aws:'."
@@ -394,6 +399,21 @@ BAD_CONFIGURATIONS: list[tuple[dict[str, Any], dict[str, str], str]] = [
         {},
         invalid("tags", """['Team'] is not allowed; expected a JSON object such as {"Team": "payments"}."""),
     ),
+    # --- AWS WAF (R19) -------------------------------------------------------------------------------------
+    (
+        {"wafRuleModes": '{"common": "deny"}'},
+        {},
+        invalid("wafRuleModes", f"{{'common': 'deny'}} is not allowed; {WAF_MODES}"),
+    ),
+    (
+        {"wafRuleModes": '{"sqli": "count"}'},
+        {},
+        invalid("wafRuleModes", f"{{'sqli': 'count'}} is not allowed; {WAF_MODES}"),
+    ),
+    ({"wafRuleModes": "common=count"}, {}, invalid("wafRuleModes", f"'common=count' is not allowed; {WAF_MODES}")),
+    ({"wafRateLimit": "9"}, {}, invalid("wafRateLimit", f"9 is not allowed; {WAF_RATE}")),
+    ({"wafRateLimit": "2000000001"}, {}, invalid("wafRateLimit", f"2000000001 is not allowed; {WAF_RATE}")),
+    ({"wafRateLimit": "2k"}, {}, invalid("wafRateLimit", f"'2k' is not allowed; {WHOLE}")),
     # --- zonal autoshift ------------------------------------------------------------------------------------
     ({"zonalAutoshift": "maybe"}, {}, invalid("zonalAutoshift", "'maybe' is not allowed; expected true or false.")),
     (

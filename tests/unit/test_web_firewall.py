@@ -235,3 +235,12 @@ def test_r19_the_log_key_serves_only_cloudwatch_logs_of_this_account_and_region(
     assert logs["Condition"] == {
         "ArnLike": {"kms:EncryptionContext:aws:logs:arn": "arn:aws:logs:eu-central-1:123456789012:log-group:*"}
     }
+
+
+def test_r19_rule_modes_and_rate_limit_come_from_the_settings(custom_stage: SynthesizedStage) -> None:
+    """Configured `wafRuleModes` put those groups in count mode; the others keep blocking."""
+    rules = _rules(custom_stage.service)
+    assert rules["AWSManagedRulesCommonRuleSet"]["OverrideAction"] == {"Count": {}}
+    assert rules["AWSManagedRulesSQLiRuleSet"]["OverrideAction"] == {"Count": {}}
+    assert rules["AWSManagedRulesKnownBadInputsRuleSet"]["OverrideAction"] == {"None": {}}
+    assert rules["RateLimitPerClientIp"]["Statement"]["RateBasedStatement"]["Limit"] == 600
