@@ -14,7 +14,7 @@ import tempfile  # noqa: E402
 
 import aws_cdk as cdk  # noqa: E402
 
-from payment_failover import budget, governance  # noqa: E402
+from payment_failover import budget, compliance_map, governance  # noqa: E402
 from payment_failover.pipeline_settings import PipelineSettings  # noqa: E402
 from payment_failover.settings import load_settings, markdown_table  # noqa: E402
 from payment_failover.stage import PaymentFailoverStage  # noqa: E402
@@ -39,6 +39,7 @@ def bad_configuration_count() -> str:
 BLOCKS: dict[str, Callable[[], str]] = {
     "failover-budget": budget_table,
     "compliance": governance.markdown_table,
+    "pci-map": compliance_map.markdown_table,
     "configuration": markdown_table,
     "pipeline-configuration": lambda: markdown_table(PipelineSettings),
     "bad-configurations": bad_configuration_count,

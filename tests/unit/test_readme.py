@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from payment_failover import budget
+from payment_failover import budget, compliance_map
 from payment_failover.pipeline_settings import PipelineSettings
 from payment_failover.settings import Settings, context_keys, markdown_table
 from tests.support import SynthesizedStage
@@ -38,3 +38,12 @@ def test_readme_configuration_tables_are_the_schemas_own() -> None:
 
 def test_readme_counts_the_bad_configurations_the_suite_really_runs() -> None:
     assert _block("bad-configurations").strip() == f"**{len(BAD_CONFIGURATIONS)} invalid configurations**"
+
+
+def test_r19_readme_pci_map_is_the_modules_output_and_names_only_tests_that_exist() -> None:
+    assert _block("pci-map") == compliance_map.markdown_table()
+    sources = "\n".join(path.read_text() for path in (Path(__file__).resolve().parent).glob("test_*.py"))
+    for requirement in compliance_map.REQUIREMENTS:
+        for test in requirement.tests:
+            assert f"def {test}(" in sources, f"{requirement.number} names {test}, which no unit test defines"
+    assert {"6.4.1, 6.4.2", "10.3", "10.5.1", "4.2.1"} <= {r.number for r in compliance_map.REQUIREMENTS}
