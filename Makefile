@@ -99,8 +99,14 @@ budget: synth
 	$(BIN)/python -m payment_failover.budget cdk.out
 
 # Architecture picture drawn from the synthesized templates, embedded by the README.
+# The second picture: the same Stage with a standby region (the configuration tests/conftest.py calls STANDBY_CONTEXT).
+STANDBY_EXAMPLE := -c standbyRegion=eu-west-1 -c minCapacity=9 -c 'standbySettings={"minCapacity": "6", "maxCapacity": "9", "instanceType": "t3.medium"}'
 diagram: synth
 	$(BIN)/python -m payment_failover.diagram cdk.out docs/architecture.svg
+	rm -rf cdk.out.standby
+	$(CDK) synth $(STACKS) --quiet --output cdk.out.standby $(STANDBY_EXAMPLE)
+	$(BIN)/python -m payment_failover.diagram cdk.out.standby docs/architecture-standby.svg
+	rm -rf cdk.out.standby
 
 # Regenerate the README tables that are computed from code (tests fail when they drift).
 readme: setup

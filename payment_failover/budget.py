@@ -83,7 +83,82 @@ def _alarm_timing(alarm: Mapping[str, Any]) -> tuple[str, int, int]:
     return stats[0]["Metric"]["MetricName"], int(stats[0]["Period"]), datapoints
 
 
+STANDBY_MARKER = "-standby"  # the standby's names end so (names.py); its ASG tells its template apart
+
+
 def compute(templates: list[Template]) -> list[Line]:
+    """The budget of a Stage: the primary region (with the global DNS checks and alarms), then, when a standby
+    exists, the standby region and the region failover itself."""
+    regional = [t for t in templates if _resources([t], "AWS::AutoScaling::AutoScalingGroup")]
+    global_dns = [t for t in templates if t not in regional]
+    standby = [t for t in regional if _asg_name(t).endswith(STANDBY_MARKER)]
+    primary = [t for t in regional if t not in standby]
+    if len(primary) != 1 or len(standby) > 1:
+        raise ValueError(
+            f"expected one primary and at most one standby region, found {len(primary)} and {len(standby)}"
+        )
+    lines = _region(primary + global_dns, prefix="")
+    if standby:
+        lines += _region(standby, prefix="standby: ")
+        lines += _region_failover(global_dns, primary[0], standby[0])
+    return lines
+
+
+def _asg_name(template: Template) -> str:
+    return str(_one([template], "AWS::AutoScaling::AutoScalingGroup").get("AutoScalingGroupName", ""))
+
+
+def _region_failover(global_dns: list[Template], primary: Template, standby: Template) -> list[Line]:
+    """Route 53 moves clients when the primary's check fails, and back when it passes again; the TTL bounds
+    how long a resolver keeps the old answer. The standby serves with its own capacity until it scales."""
+    records = _resources(global_dns, "AWS::Route53::RecordSet")
+    checks = {
+        c.get("HealthCheckConfig", {}).get("FullyQualifiedDomainName"): c
+        for c in _resources(global_dns, "AWS::Route53::HealthCheck")
+    }
+    primary_record = next(r for r in records if r.get("Failover") == "PRIMARY")
+    config = checks[primary_record["AliasTarget"]["DNSName"]]["HealthCheckConfig"]
+    interval, threshold = int(config["RequestInterval"]), int(config["FailureThreshold"])
+    switch = interval * threshold + ALIAS_TTL_SECONDS
+    formula = f"{interval} s x {threshold} + TTL {ALIAS_TTL_SECONDS} s"
+    primary_size = int(_one([primary], "AWS::AutoScaling::AutoScalingGroup")["MinSize"])
+    standby_asg = _one([standby], "AWS::AutoScaling::AutoScalingGroup")
+    standby_size, standby_max = int(standby_asg["MinSize"]), int(standby_asg["MaxSize"])
+    tg = _one([standby], "AWS::ElasticLoadBalancingV2::TargetGroup")
+    healthy = int(tg["HealthCheckIntervalSeconds"]) * int(tg["HealthyThresholdCount"])
+    lines = [
+        Line("region failover: clients resolve to the standby", switch, "s", f"primary check fails: {formula}"),
+        Line("region failback: clients resolve to the primary again", switch, "s", f"primary check passes: {formula}"),
+        Line(
+            "standby capacity when it takes all traffic",
+            standby_size,
+            "instances",
+            f"standby MinSize (the primary runs {primary_size}; standby may grow to {standby_max})",
+        ),
+    ]
+    if standby_size < primary_size:
+        lines.append(
+            Line(
+                "standby instances added by scaling take traffic after",
+                BOOT_SECONDS + healthy,
+                "s",
+                f"CPU target tracking acts (AWS-managed alarm, not in the templates), then boot {BOOT_SECONDS} s "
+                f"(assumed) + {tg['HealthCheckIntervalSeconds']} s x {tg['HealthyThresholdCount']}",
+            )
+        )
+    return lines
+
+
+def _region(templates: list[Template], *, prefix: str) -> list[Line]:
+    """The figures of one region: instance replacement, DNS detection, alarms, capacity through an AZ loss."""
+    lines = [
+        Line(prefix + line.what, line.value, line.unit, line.how, line.target, line.met)
+        for line in _region_lines(templates)
+    ]
+    return lines
+
+
+def _region_lines(templates: list[Template]) -> list[Line]:
     tg = _one(templates, "AWS::ElasticLoadBalancingV2::TargetGroup")
     asg = _one(templates, "AWS::AutoScaling::AutoScalingGroup")
     interval = int(tg["HealthCheckIntervalSeconds"])
@@ -122,7 +197,7 @@ def compute(templates: list[Template]) -> list[Line]:
                 "s",
                 f"{config['RequestInterval']} s x {config['FailureThreshold']}",
             ),
-            Line("DNS TTL of the failover alias", ALIAS_TTL_SECONDS, "s", "ALB alias records"),
+            Line("DNS TTL of the service name", ALIAS_TTL_SECONDS, "s", "alias records to an ALB"),
         ]
 
     before = {"HealthyHostCount": unhealthy, "UnHealthyHostCount": unhealthy, "HealthCheckStatus": detect_dns}

@@ -53,7 +53,7 @@ def _resources(template: Template, type_: str) -> list[tuple[str, dict[str, Any]
 
 
 def _region(template: Template) -> str:
-    """us-east-1 holds the Route 53 alarm; every other template is the regional web tier."""
+    """us-east-1 holds the Route 53 alarms; every other template is a regional web tier (primary or standby)."""
     for _, alarm in _resources(template, "AWS::CloudWatch::Alarm"):
         if "HealthCheckStatus" in str(alarm):
             return "us-east-1"
@@ -106,11 +106,17 @@ def build_model(templates: Sequence[Template]) -> Model:
             _health_check_label(c["HealthCheckConfig"]) for _, c in _resources(template, "AWS::Route53::HealthCheck")
         ]
         model.records += [
-            f"{p['Name']} {p.get('Failover', '')} alias → ALB"
+            f"{p['Name']} {p.get('Failover', 'simple')} alias → {_alias_target(p['AliasTarget'])}"
             for _, p in _resources(template, "AWS::Route53::RecordSet")
         ]
         model.dashboards += [p.get("DashboardName", k) for k, p in _resources(template, "AWS::CloudWatch::Dashboard")]
     return model
+
+
+def _alias_target(alias: Mapping[str, Any]) -> str:
+    """Another record of the zone is named by a plain string; an ALB by its DNS name attribute."""
+    name = alias["DNSName"]
+    return name if isinstance(name, str) else "ALB"
 
 
 def _health_check_label(config: Mapping[str, Any]) -> str:
@@ -136,19 +142,20 @@ class _Svg:
     def arrow(self, x1: int, y1: int, x2: int, y2: int) -> None:
         self.parts.append(f"<line x1='{x1}' y1='{y1}' x2='{x2}' y2='{y2}' stroke='#33415c' marker-end='url(#arrow)'/>")
 
-    def render(self, height: int) -> str:
+    def render(self, height: int, width: int = WIDTH) -> str:
         head = (
-            f"<svg xmlns='http://www.w3.org/2000/svg' width='{WIDTH}' height='{height}' viewBox='0 0 {WIDTH} {height}'>"
+            f"<svg xmlns='http://www.w3.org/2000/svg' width='{width}' height='{height}' viewBox='0 0 {width} {height}'>"
             "<defs><marker id='arrow' markerWidth='10' markerHeight='7' refX='9' refY='3.5' orient='auto'>"
             "<polygon points='0 0, 10 3.5, 0 7' fill='#33415c'/></marker></defs>"
-            f"<rect width='{WIDTH}' height='{height}' fill='white'/>"
+            f"<rect width='{width}' height='{height}' fill='white'/>"
         )
         return head + "".join(self.parts) + "</svg>\n"
 
 
 def render_svg(model: Model) -> str:
     svg = _Svg()
-    span = 3 * COLUMN + 40
+    # Three AZs per region; with a standby its three AZs stand to the right of the primary's.
+    span = max(len(model.zones), 3) * (COLUMN + 20) - 20
     svg.text(LEFT, 24, "payment-failover — generated from the synthesized templates", bold=True)
     svg.box(LEFT, 40, span, 60, "#fde2e4", "Route 53", model.records + model.health_checks)
     svg.arrow(LEFT + span // 2, 100, LEFT + span // 2, 120)
@@ -175,7 +182,7 @@ def render_svg(model: Model) -> str:
         ("SNS (KMS, TLS only) → e-mail", model.topics.get("regional", []), "#fde2e4"),
         ("Dashboard", model.dashboards, "#ede7f6"),
         (
-            "us-east-1: Route 53 health alarm → SNS",
+            "us-east-1: Route 53 health and failover alarms → SNS",
             model.alarms.get("us-east-1", []) + model.topics.get("us-east-1", []),
             "#fce8d5",
         ),
@@ -185,7 +192,7 @@ def render_svg(model: Model) -> str:
         if title.startswith("CloudWatch"):
             svg.arrow(side + side_width // 2, y + height, side + side_width // 2, y + height + 20)
         y += height + 20
-    return svg.render(max(top + 270 + group_height + 20, y))
+    return svg.render(max(top + 270 + group_height + 20, y), max(WIDTH, side + side_width + LEFT))
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -11,11 +11,25 @@ ELB_NAME_LIMIT = 32
 @dataclass(frozen=True)
 class ResourceNames:
     suffix: str
+    standby: bool = False
+
+    @property
+    def environment(self) -> str:
+        """payment-failover-<suffix>: the name of what there is one of per environment (the global DNS stack)."""
+        return f"payment-failover-{self.suffix}"
 
     @property
     def base(self) -> str:
-        """payment-failover-<suffix>: the name of everything there is one of per environment."""
-        return f"payment-failover-{self.suffix}"
+        """payment-failover-<suffix>[-standby]: the name of everything there is one of per region.
+
+        The standby's names say so, so that an alarm e-mail or a dashboard (whose names are global to the
+        account) is never mistaken for the primary's. ELB names stay short and need no marker: they are
+        unique per region only.
+        """
+        return f"{self.environment}-standby" if self.standby else self.environment
+
+    def for_standby(self) -> ResourceNames:
+        return ResourceNames(self.suffix, standby=True)
 
     @property
     def service_stack(self) -> str:
@@ -42,8 +56,12 @@ class ResourceNames:
         return self.base
 
     @property
-    def dns_alarm_stack(self) -> str:
-        return f"{self.base}-dns-alarms"
+    def global_dns_stack(self) -> str:
+        return f"{self.environment}-global-dns"
+
+    @property
+    def global_dashboard(self) -> str:
+        return f"{self.environment}-global"
 
     @property
     def topic(self) -> str:
@@ -51,7 +69,7 @@ class ResourceNames:
 
     @property
     def dns_topic(self) -> str:
-        return f"{self.base}-dns-events"
+        return f"{self.environment}-dns-events"
 
     @property
     def alarm_prefix(self) -> str:

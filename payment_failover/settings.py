@@ -21,9 +21,11 @@ from pydantic import (
     BeforeValidator,
     ConfigDict,
     Field,
+    ModelWrapValidatorHandler,
     ValidationError,
     ValidationInfo,
     field_validator,
+    model_validator,
 )
 from pydantic.alias_generators import to_camel
 
@@ -62,6 +64,12 @@ from payment_failover.setting_types import (
 __all__ = ["ConfigError", "Settings", "context_keys", "env_var", "load_settings"]
 
 MIN_DNS_CHECKER_REGIONS = 3
+# What a standby region may set differently from the primary (`standbySettings`); everything else is shared.
+STANDBY_OVERLAY = ("availabilityZones", "certificateArn", "instanceType", "minCapacity", "maxCapacity")
+# What the standby never inherits from the primary: where it runs, its own certificate, its own overlay.
+NOT_INHERITED = frozenset({"region", "availabilityZones", "certificateArn", "standbyRegion", "standbySettings"})
+_OVERLAY_EXAMPLE = 'expected a JSON object such as {"minCapacity": "6", "instanceType": "t3.small"}'
+
 # The balance rule of R5: at least 2 and at most 3 instances per Availability Zone.
 MIN_PER_AZ = 2
 MAX_PER_AZ = 3
@@ -158,6 +166,19 @@ class Settings(BaseModel):
         ),
     ] = setting(waf.RATE_LIMIT_PER_5_MINUTES, "10-2000000000 requests per client IP per 5 minutes (AWS WAF rate rule)")
     deploy: Flag = setting(False, "`true` refuses example values (set by `make deploy` and every pipeline stage)")
+    standby_region: OptionalText = setting(
+        None,
+        "an AWS commercial region with at least 3 Availability Zones, other than `region`: the same service "
+        "stack runs there behind Route 53 failover records",
+        shown="*(none: one region, no region failover)*",
+    )
+    standby_settings: Any = setting(
+        None,
+        "a JSON object of what the standby may set differently: " + ", ".join(f"`{k}`" for k in STANDBY_OVERLAY),
+        shown="`{}` (the standby inherits every other key; its AZs default to its region's first three)",
+    )
+    # Not a setting: the standby region's complete settings, built from this object's input by the same schema.
+    standby: Settings | None = Field(None, exclude=True, description="the standby region's settings (derived)")
 
     # --- cross-field rules, in field order: each may look only at the fields declared above it -------------
 
@@ -264,6 +285,52 @@ class Settings(BaseModel):
             )
         return deploy
 
+    @field_validator("standby_region")
+    @classmethod
+    def _another_region(cls, standby: str | None, info: ValidationInfo) -> str | None:
+        if standby is None:
+            return None
+        _check_region(standby)
+        if standby == info.data.get("region"):
+            raise SettingError(
+                standby, "the standby must be another region than `region`, or a region failure takes both down"
+            )
+        return standby
+
+    @field_validator("standby_settings", mode="before")
+    @classmethod
+    def _overlay_keys(cls, value: Any, info: ValidationInfo) -> dict[str, Any] | None:
+        overlay = _json_object(value)
+        if not overlay:
+            return None
+        if info.data.get("standby_region") is None:
+            raise SettingError(overlay, "set standbyRegion too, or leave standbySettings unset")
+        for key in overlay:
+            if key not in STANDBY_OVERLAY:
+                raise SettingError(
+                    overlay,
+                    f"{key} is shared by both regions (the standby may differ only in {', '.join(STANDBY_OVERLAY)})",
+                )
+        return overlay
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _with_standby(cls, data: Any, handler: ModelWrapValidatorHandler[Settings]) -> Settings:
+        """Validate the standby region's settings with this very schema: the input, minus what belongs to one
+        region, with `standbySettings` laid over it and `standbyRegion` as its region."""
+        primary = handler(data)
+        if primary.standby_region is None or not isinstance(data, Mapping):
+            return primary
+        overlay = dict(primary.standby_settings or {})
+        inherited = {key: value for key, value in data.items() if _alias(key) not in NOT_INHERITED}
+        values = {**inherited, **overlay, "region": primary.standby_region}
+        origins = {key: f"standbySettings key '{key}'" for key in overlay} | {"region": "context key 'standbyRegion'"}
+        try:
+            standby = Settings.model_validate(values)
+        except ValidationError as error:
+            raise WholeSentenceError(str(config_error(error, Sources(values, origins)))) from None
+        return primary.model_copy(update={"standby": standby})
+
     # --- what the constructs read ------------------------------------------------------------------------
 
     @property
@@ -287,6 +354,24 @@ class Settings(BaseModel):
         )
 
 
+def _json_object(value: Any) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if isinstance(value, str):
+        try:
+            value = json.loads(value) if value.strip() else {}
+        except json.JSONDecodeError:
+            raise SettingError(value, _OVERLAY_EXAMPLE) from None
+    if not isinstance(value, dict):
+        raise SettingError(value, _OVERLAY_EXAMPLE)
+    return value
+
+
+def _alias(key: str) -> str:
+    field = Settings.model_fields.get(key)
+    return (field.alias or key) if field else key
+
+
 def _check_region(region: str) -> str:
     if region not in geography.commercial_regions():
         raise SettingError(region, "use an AWS commercial region such as eu-central-1")
@@ -298,7 +383,7 @@ def _check_region(region: str) -> str:
 
 
 # One context key per setting, named after its field: environment_suffix → environmentSuffix.
-KEYS = tuple(field.alias or name for name, field in Settings.model_fields.items())
+KEYS = tuple(field.alias or name for name, field in Settings.model_fields.items() if not field.exclude)
 
 
 def context_keys() -> tuple[str, ...]:

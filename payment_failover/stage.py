@@ -1,15 +1,18 @@
-"""The deployable unit: the same Stage is what `cdk deploy` and the pipeline deploy."""
+"""The deployable unit: the same Stage is what `cdk deploy` and the pipeline deploy.
+
+One service stack per region (the primary, and the standby when `standbyRegion` is set; the same class with
+the standby's own settings), then the global DNS stack that depends on them.
+"""
 
 from __future__ import annotations
 
 from aws_cdk import Environment, Stage
 from constructs import Construct
 
-from payment_failover.components.dns_failover import ROUTE53_METRICS_REGION
 from payment_failover.governance import acknowledge_service_findings, apply_compliance_checks
 from payment_failover.names import ResourceNames
 from payment_failover.settings import Settings
-from payment_failover.stacks.dns_alarm_stack import DnsAlarmStack
+from payment_failover.stacks.global_dns_stack import GlobalDnsStack
 from payment_failover.stacks.service_stack import ServiceStack
 from payment_failover.tagging import tag_everything
 
@@ -21,25 +24,21 @@ class PaymentFailoverStage(Stage):
         super().__init__(scope, id_, env=Environment(account=settings.account, region=settings.region))
         names = ResourceNames(settings.environment_suffix)
         self.service = ServiceStack(self, "Service", settings=settings, names=names)
-        # Cross-region reference: the alarm's dimension is the real health check's id, carried over by CDK.
-        self.dns_alarms = DnsAlarmStack(
-            self,
-            "DnsAlarms",
-            env=Environment(account=settings.account, region=ROUTE53_METRICS_REGION),
-            names=names,
-            health_check_id=self.service.dns.health_check.health_check_id,
-            alarm_email=settings.alarm_email,
-        )
+        self.standby: ServiceStack | None = None
+        if settings.standby is not None:
+            self.standby = ServiceStack(self, "Standby", settings=settings.standby, names=names.for_standby())
+        self.regional = [stack for stack in (self.service, self.standby) if stack is not None]
+        self.global_dns = GlobalDnsStack(self, "GlobalDns", settings=settings, names=names, regional=self.regional)
         # Tags go on the Stage so every resource, and every instance the ASG launches, carries them (R12).
         tag_everything(self, settings.tags)
         apply_compliance_checks(self)
-        service = self.service
-        acknowledge_service_findings(
-            network=service.network,
-            public_security_group=service.load_balancer.security_group,
-            instance_role=service.compute.role,
-            access_log_bucket=service.access_logs.bucket,
-            http_redirect_listener=service.load_balancer.http_redirect_listener,
-            drills_role=service.drills.role,
-            gray_failure_detectors=service.gray_failure,
-        )
+        for service in self.regional:
+            acknowledge_service_findings(
+                network=service.network,
+                public_security_group=service.load_balancer.security_group,
+                instance_role=service.compute.role,
+                access_log_bucket=service.access_logs.bucket,
+                http_redirect_listener=service.load_balancer.http_redirect_listener,
+                drills_role=service.drills.role,
+                gray_failure_detectors=service.gray_failure,
+            )

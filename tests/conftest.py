@@ -56,6 +56,19 @@ def custom_stage() -> SynthesizedStage:
     return synthesize(settings_from(CUSTOM_CONTEXT))
 
 
+STANDBY_CONTEXT = {
+    "standbyRegion": "eu-west-1",
+    "standbySettings": '{"minCapacity": "6", "maxCapacity": "9", "instanceType": "t3.medium"}',
+    "minCapacity": "9",
+}
+
+
+@pytest.fixture(scope="session")
+def standby_stage() -> SynthesizedStage:
+    """A standby region (eu-west-1) behind Route 53 failover records, scaled down to 2 instances per AZ."""
+    return synthesize(settings_from(STANDBY_CONTEXT))
+
+
 @pytest.fixture(scope="session")
 def email_stage() -> SynthesizedStage:
     """Defaults plus an on-call e-mail address."""

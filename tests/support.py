@@ -30,6 +30,15 @@ class SynthesizedStage:
     def service(self) -> Template:
         return self.templates[self.stage.service.stack_name]
 
+    @property
+    def standby(self) -> Template:
+        assert self.stage.standby is not None, "this configuration has no standby region"
+        return self.templates[self.stage.standby.stack_name]
+
+    @property
+    def global_dns(self) -> Template:
+        return self.templates[self.stage.global_dns.stack_name]
+
 
 def settings_from(context: dict[str, Any] | None = None, environ: dict[str, str] | None = None) -> Settings:
     return load_settings(context or {}, environ or {})

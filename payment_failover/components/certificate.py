@@ -1,4 +1,9 @@
-"""TLS certificate for the HTTPS listener (R3): an existing ACM certificate, or a DNS-validated new one."""
+"""TLS certificate for the HTTPS listener (R3): an existing ACM certificate, or a DNS-validated new one.
+
+The certificate covers the service's domain and the region's own name (`<region>.<domain>`): the Route 53
+health check probes the regional name with SNI, so the ALB must present a certificate valid for it. An
+imported certificate (`certificateArn`) must cover both names too (README, Configuration).
+"""
 
 from __future__ import annotations
 
@@ -16,6 +21,7 @@ class ServiceCertificate(Construct):
         id_: str,
         *,
         domain_name: str,
+        regional_name: str,
         hosted_zone: route53.IHostedZone,
         existing_certificate_arn: str | None,
         certificate_name: str,
@@ -29,6 +35,7 @@ class ServiceCertificate(Construct):
                 self,
                 "Certificate",
                 domain_name=domain_name,
+                subject_alternative_names=[regional_name],
                 certificate_name=certificate_name,
                 validation=acm.CertificateValidation.from_dns(hosted_zone),
             )

@@ -1,4 +1,8 @@
-"""Failover dashboard (R10): built only from Metric objects, so CloudWatch gets the flat array format."""
+"""Failover dashboard (R10): built only from Metric objects, so CloudWatch gets the flat array format.
+
+The Route 53 health checks are global resources in the global DNS stack, whose own dashboard shows them
+(stacks/global_dns_stack.py): a widget here would need their ids across regions.
+"""
 
 from __future__ import annotations
 
@@ -8,7 +12,6 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 from constructs import Construct
 
 from payment_failover.components.alarms import MIN_HEALTHY_PER_AZ
-from payment_failover.components.dns_failover import health_check_status_metric
 from payment_failover.components.metrics import WebTierMetrics
 from payment_failover.components.web_firewall import BLOCKED_SPIKE_THRESHOLD, WebFirewall
 
@@ -16,7 +19,7 @@ WIDTH = 8
 
 
 class FailoverDashboard(Construct):
-    """The failover state of every AZ at a glance, then traffic, errors, DNS health and alarm states."""
+    """The failover state of every AZ at a glance, then traffic, errors and alarm states."""
 
     def __init__(
         self,
@@ -26,7 +29,6 @@ class FailoverDashboard(Construct):
         dashboard_name: str,
         metrics: WebTierMetrics,
         availability_zones: Sequence[str],
-        health_check_id: str,
         alarms: Sequence[cloudwatch.IAlarm],
         firewall: WebFirewall,
     ) -> None:
@@ -51,12 +53,6 @@ class FailoverDashboard(Construct):
                     metrics.group_metric("GroupInServiceInstances", statistic="Minimum", label="in service"),
                 ],
                 left_y_axis=cloudwatch.YAxisProps(min=0),
-            ),
-            cloudwatch.GraphWidget(
-                title="Route 53 health check status (us-east-1)",
-                width=WIDTH,
-                left=[health_check_status_metric(health_check_id)],
-                left_y_axis=cloudwatch.YAxisProps(min=0, max=1),
             ),
         )
         self.dashboard.add_widgets(

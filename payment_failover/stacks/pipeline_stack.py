@@ -100,10 +100,14 @@ class PipelineStack(Stack):
         self, settings: Settings, id_: str, *, approval: pipelines.ManualApprovalStep | None = None
     ) -> PaymentFailoverStage:
         stage = PaymentFailoverStage(self, id_, settings=settings)
+        # The domain clients use (through the global records), and each region's own name: a standby that does
+        # not answer would only be found out during the outage it exists for.
+        urls = {"SERVICE_URL": stage.global_dns.service_url_output}
+        urls |= {f"REGION_{i}_URL": stack.service_url_output for i, stack in enumerate(stage.regional, start=1)}
         health_check = pipelines.ShellStep(
             "HealthCheck",
-            env_from_cfn_outputs={"SERVICE_URL": stage.service.service_url_output},
-            commands=[HEALTH_CHECK_COMMAND],
+            env_from_cfn_outputs=urls,
+            commands=[HEALTH_CHECK_COMMAND.replace("$SERVICE_URL", f"${variable}") for variable in urls],
         )
         self.pipeline.add_stage(stage, pre=[approval] if approval else None, post=[health_check])
         return stage

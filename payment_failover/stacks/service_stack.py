@@ -1,10 +1,15 @@
-"""The regional stack: wires network → certificate → load balancer → compute → DNS failover → alarms,
+"""The regional stack: wires network → certificate → load balancer → compute → regional endpoint → alarms,
 gray-failure alarms, drills, zonal autoshift and dashboard, and declares the outputs people and
-integration tests use."""
+integration tests use.
+
+The same class is the primary and, with `standbyRegion`, the standby (built from the standby's settings).
+Nothing global lives here: the health checks and the records clients resolve are in the global DNS stack,
+which reaches this region only through its regional name `<region>.<domain>`.
+"""
 
 from __future__ import annotations
 
-from aws_cdk import CfnOutput
+from aws_cdk import CfnOutput, Environment
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_route53 as route53
 from constructs import Construct
@@ -16,7 +21,7 @@ from payment_failover.components.az_drills import AzLossDrills
 from payment_failover.components.certificate import ServiceCertificate
 from payment_failover.components.compute import Compute
 from payment_failover.components.dashboard import FailoverDashboard
-from payment_failover.components.dns_failover import DnsFailover
+from payment_failover.components.dns_failover import RegionalEndpoint, regional_name
 from payment_failover.components.gray_failure import GrayFailureAlarms
 from payment_failover.components.load_balancer import HealthCheckTiming, LoadBalancer
 from payment_failover.components.log_encryption import LogArchive
@@ -36,7 +41,13 @@ class ServiceStack(ZonalStack):
     """The web tier of the payment service in one region."""
 
     def __init__(self, scope: Construct, id_: str, *, settings: Settings, names: ResourceNames) -> None:
-        super().__init__(scope, id_, availability_zones=settings.availability_zones, stack_name=names.service_stack)
+        super().__init__(
+            scope,
+            id_,
+            availability_zones=settings.availability_zones,
+            stack_name=names.service_stack,
+            env=Environment(account=settings.account, region=settings.region),
+        )
 
         log_archive = LogArchive(self, "LogArchive", description=f"Encrypts every log group of {names.base}")
         network = Network(
@@ -53,6 +64,7 @@ class ServiceStack(ZonalStack):
             self,
             "Certificate",
             domain_name=settings.domain_name,
+            regional_name=regional_name(settings.region, settings.domain_name),
             hosted_zone=hosted_zone,
             existing_certificate_arn=settings.certificate_arn,
             certificate_name=names.certificate,
@@ -105,15 +117,13 @@ class ServiceStack(ZonalStack):
         load_balancer.target_group.add_target(compute.auto_scaling_group)
         _pin_rule_ids(load_balancer.security_group, compute.security_group)
 
-        dns = DnsFailover(
+        endpoint = RegionalEndpoint(
             self,
-            "DnsFailover",
+            "RegionalEndpoint",
             domain_name=settings.domain_name,
+            region=settings.region,
             hosted_zone=hosted_zone,
             load_balancer=load_balancer.load_balancer,
-            request_interval_seconds=settings.dns_health_check_interval_seconds,
-            failure_threshold=settings.dns_failure_threshold,
-            checker_regions=settings.dns_health_check_regions,
         )
         metrics = WebTierMetrics(
             load_balancer=load_balancer.load_balancer,
@@ -176,7 +186,6 @@ class ServiceStack(ZonalStack):
             dashboard_name=names.dashboard,
             metrics=metrics,
             availability_zones=settings.availability_zones,
-            health_check_id=dns.health_check.health_check_id,
             alarms=[*alarms.alarms, waf_blocked_spike, *gray_failure.per_az.values()],
             firewall=firewall,
         )
@@ -187,7 +196,7 @@ class ServiceStack(ZonalStack):
         self.firewall = firewall
         self.waf_blocked_spike = waf_blocked_spike
         self.alerting = alerting
-        self.dns = dns
+        self.endpoint = endpoint
         self.alarms = alarms
         self.gray_failure = gray_failure
         self.dashboard = dashboard
@@ -201,7 +210,7 @@ class ServiceStack(ZonalStack):
         alb = load_balancer.load_balancer
         tg = load_balancer.target_group
         outputs = {
-            "ServiceUrl": (f"https://{settings.domain_name}/health", "HTTPS health URL of the payment service"),
+            "ServiceUrl": (f"https://{self.endpoint.name}/health", "HTTPS health URL of this region's endpoint"),
             "LoadBalancerDnsName": (alb.load_balancer_dns_name, "DNS name of the Application Load Balancer"),
             "LoadBalancerArn": (alb.load_balancer_arn, "ARN of the Application Load Balancer"),
             "LoadBalancerFullName": (alb.load_balancer_full_name, "CloudWatch dimension value of the ALB"),
@@ -214,7 +223,6 @@ class ServiceStack(ZonalStack):
             ),
             "VpcId": (self.network.vpc.vpc_id, "VPC of the web tier"),
             "FailoverTopicArn": (self.alerting.topic.topic_arn, "SNS topic for failover events"),
-            "HealthCheckId": (self.dns.health_check.health_check_id, "Route 53 health check of the public endpoint"),
             "DashboardUrl": (
                 f"https://{self.region}.console.aws.amazon.com/cloudwatch/home?region={self.region}"
                 f"#dashboards:name={self.dashboard.dashboard.dashboard_name}",

@@ -154,6 +154,46 @@ def patch_subnet_route_table_association() -> None:
     subnets.SubnetRouteTableAssociation.create_from_cloudformation_json = classmethod(associate)  # type: ignore[method-assign,assignment]
 
 
+# Route 53's UpdateHealthCheck accepts neither Type nor RequestInterval ("You can't change the value of
+# RequestInterval after you create a health check",
+# https://docs.aws.amazon.com/Route53/latest/APIReference/API_HealthCheckConfig.html), so a change to either gives
+# a new check; anything else is updated in place, keeping the id.
+_HEALTH_CHECK_CREATE_ONLY = ("Type", "RequestInterval")
+
+
+def patch_health_check_updates() -> None:
+    """CloudFormation updates AWS::Route53::HealthCheck; moto has no update and drops the check from the stack."""
+    from moto.route53.models import HealthCheck, route53_backends
+
+    def update(
+        cls: type,
+        /,
+        original_resource: Any,
+        new_resource_name: str,
+        cloudformation_json: Any,
+        account_id: str,
+        region_name: str,
+    ) -> Any:
+        config = cloudformation_json["Properties"]["HealthCheckConfig"]
+        backend = route53_backends[account_id]["aws"]
+        current = original_resource.health_check_config
+        if any(config.get(key) != current.get(key) for key in _HEALTH_CHECK_CREATE_ONLY):
+            replacement = HealthCheck.create_from_cloudformation_json(
+                new_resource_name, cloudformation_json, account_id, region_name
+            )
+            backend.delete_health_check(original_resource.id)
+            return replacement
+        changes = {
+            "port": config.get("Port"),
+            "resource_path": config.get("ResourcePath"),
+            "fqdn": config.get("FullyQualifiedDomainName"),
+            "failure_threshold": config.get("FailureThreshold"),
+        }
+        return backend.update_health_check(original_resource.id, changes)
+
+    HealthCheck.update_from_cloudformation_json = classmethod(update)  # type: ignore[method-assign,assignment]
+
+
 def add_cloudwatch_alarm_model() -> type:
     """CloudFormation creates AWS::CloudWatch::Alarm; moto 5.2.5 has no model and silently skips every alarm."""
     from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
@@ -406,6 +446,7 @@ def apply_patches() -> None:
     patch_load_balancer_attributes()
     patch_auto_scaling_group_arn()
     patch_subnet_route_table_association()
+    patch_health_check_updates()
     _MODELS.append(add_cloudwatch_alarm_model())
     _MODELS.append(add_cloudwatch_composite_alarm_model())
     emulate_cross_region_references()

@@ -102,6 +102,9 @@ def stack_resources(deployment: Deployment, stack: str, region: str | None = Non
 
 
 def stacks(deployment: Deployment) -> list[tuple[str, str]]:
-    """(stack name, region) of both stacks of the Stage."""
+    """(stack name, region) of every stack of the Stage: each region's service stack, then the global DNS stack."""
     names = deployment.names
-    return [(names.service_stack, deployment.settings.region), (names.dns_alarm_stack, DNS_REGION)]
+    found = [(names.service_stack, deployment.settings.region)]
+    if deployment.settings.standby is not None:
+        found.append((names.for_standby().service_stack, deployment.settings.standby.region))
+    return [*found, (names.global_dns_stack, DNS_REGION)]

@@ -8,6 +8,7 @@ and boto3 clients pointed at the right place.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -44,7 +45,11 @@ EMULATED_ACCOUNT = "123456789012"
 EMULATED_ZONE = "rehearsal.example.net"
 EMULATED_DOMAIN = f"pay.{EMULATED_ZONE}"
 EMULATED_EMAIL = "oncall@rehearsal.example.net"
-UPDATED_SETTINGS = {"maxCapacity": "7"}
+# The rehearsal deploys the two-region configuration: the primary, a scaled-down standby and the global DNS stack.
+STANDBY_REGION = "eu-west-1"
+# maxCapacity updates the group in place; dnsHealthCheckIntervalSeconds replaces both Route 53 checks (Route 53
+# cannot change RequestInterval in place), the change that wedged the deploy behind a cross-region export.
+UPDATED_SETTINGS = {"maxCapacity": "7", "dnsHealthCheckIntervalSeconds": "30"}
 
 HOST = "127.0.0.1"
 SERVER_START_SECONDS = 30.0
@@ -68,6 +73,7 @@ class Deployment:
     endpoint_url: str | None = None
     rehearsal: EmulatorRehearsal | None = None
     service: dict[str, str] = field(default_factory=dict)
+    standby: dict[str, str] = field(default_factory=dict)
     dns: dict[str, str] = field(default_factory=dict)
     _clients: dict[tuple[str, str], Any] = field(default_factory=dict, repr=False)
 
@@ -87,7 +93,10 @@ class Deployment:
 
     def read_outputs(self) -> None:
         self.service = stack_outputs(self.client("cloudformation"), self.names.service_stack)
-        self.dns = stack_outputs(self.client("cloudformation", DNS_REGION), self.names.dns_alarm_stack)
+        if self.settings.standby is not None:
+            standby = self.client("cloudformation", self.settings.standby.region)
+            self.standby = stack_outputs(standby, self.names.for_standby().service_stack)
+        self.dns = stack_outputs(self.client("cloudformation", DNS_REGION), self.names.global_dns_stack)
 
     def not_emulated(self, gap: str) -> None:
         """In emulator mode, skip the rest of the calling test: `gap` names an entry of the emulator's gap lists."""
@@ -296,17 +305,24 @@ class EmulatorRehearsal:
 
 
 def seed_emulator(session: boto3.Session, endpoint_url: str, region: str) -> dict[str, str]:
-    """Create what the Stage references but does not create, as in a real account: a hosted zone, a certificate."""
+    """Create what the Stage references but does not create, as in a real account: a hosted zone, and in each
+    region a certificate for the domain and that region's own name (the one its Route 53 check probes)."""
     route53 = session.client("route53", region_name=region, endpoint_url=endpoint_url)
     zone = route53.create_hosted_zone(Name=EMULATED_ZONE, CallerReference=str(uuid.uuid4()))["HostedZone"]
-    acm = session.client("acm", region_name=region, endpoint_url=endpoint_url)
-    certificate = acm.request_certificate(DomainName=EMULATED_DOMAIN, ValidationMethod="DNS")["CertificateArn"]
+
+    def certificate(in_region: str) -> str:
+        acm = session.client("acm", region_name=in_region, endpoint_url=endpoint_url)
+        names = {"DomainName": EMULATED_DOMAIN, "SubjectAlternativeNames": [f"{in_region}.{EMULATED_DOMAIN}"]}
+        return str(acm.request_certificate(**names, ValidationMethod="DNS")["CertificateArn"])
+
     return {
         "hostedZoneId": zone["Id"].rsplit("/", 1)[-1],
         "hostedZoneName": EMULATED_ZONE,
         "domainName": EMULATED_DOMAIN,
-        "certificateArn": certificate,
+        "certificateArn": certificate(region),
         "alarmEmail": EMULATED_EMAIL,
+        "standbyRegion": STANDBY_REGION,
+        "standbySettings": json.dumps({"certificateArn": certificate(STANDBY_REGION), "minCapacity": "6"}),
     }
 
 
@@ -320,7 +336,7 @@ def rehearse(server: EmulatorServer, workdir: Path) -> Deployment:
     stacks = f"PaymentFailover-{settings.environment_suffix}/*"
     cli = CdkCli.for_emulator(server.cli_endpoint_url, region, workdir)
     assemblies = {"initial": workdir / "assembly-initial", "updated": workdir / "assembly-updated"}
-    environments = (f"aws://{EMULATED_ACCOUNT}/{region}", f"aws://{EMULATED_ACCOUNT}/{DNS_REGION}")
+    environments = tuple(f"aws://{EMULATED_ACCOUNT}/{r}" for r in (region, STANDBY_REGION, DNS_REGION))
     with ThreadPoolExecutor(max_workers=3) as pool:
         # Bootstrap runs outside the project so the CLI does not synthesize the app just to bootstrap.
         steps = [

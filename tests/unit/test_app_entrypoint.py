@@ -74,7 +74,7 @@ def test_cli_synth_of_the_stage_writes_every_template_with_three_azs(tmp_path: P
         for artifact in artifacts.values()
         if artifact["type"] == "aws:cloudformation:stack"
     }
-    assert sorted(stacks) == ["PaymentFailover-dev/DnsAlarms", "PaymentFailover-dev/Service"]
+    assert sorted(stacks) == ["PaymentFailover-dev/GlobalDns", "PaymentFailover-dev/Service"]
     body = json.loads((assembly / stacks["PaymentFailover-dev/Service"]).read_text())
     subnets = [r for r in body["Resources"].values() if r["Type"] == "AWS::EC2::Subnet"]
     assert {s["Properties"]["AvailabilityZone"] for s in subnets} == {"eu-central-1a", "eu-central-1b", "eu-central-1c"}

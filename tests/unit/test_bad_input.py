@@ -457,6 +457,89 @@ BAD_CONFIGURATIONS: list[tuple[dict[str, Any], dict[str, str], str]] = [
         "Refusing to deploy with example values (hostedZoneName shop.test is reserved for examples by RFC 2606; "
         "domainName pay.shop.test is reserved for examples by RFC 2606)" + GUARD_TAIL,
     ),
+    # --- the standby region and its overlay (R18) -----------------------------------------------------------
+    (
+        {"standbyRegion": "eu-central-1"},
+        {},
+        invalid(
+            "standbyRegion",
+            "'eu-central-1' is not allowed; the standby must be another region than `region`, or a region failure "
+            "takes both down.",
+        ),
+    ),
+    (
+        {"standbyRegion": "us-west-1"},
+        {},
+        invalid(
+            "standbyRegion",
+            "'us-west-1' is not allowed; us-west-1 offers only 2 Availability Zones to an account, and this app "
+            "needs 3.",
+        ),
+    ),
+    (
+        {"standbyRegion": "eu-westt-1"},
+        {},
+        invalid("standbyRegion", "'eu-westt-1' is not allowed; use an AWS commercial region such as eu-central-1."),
+    ),
+    (
+        {
+            "standbyRegion": "eu-west-1",
+            "standbySettings": '{"availabilityZones": "eu-central-1a,eu-central-1b,eu-central-1c"}',
+        },
+        {},
+        "Invalid standbySettings key 'availabilityZones': 'eu-central-1a' is not allowed; the Availability Zones of "
+        "eu-west-1 are eu-west-1a, eu-west-1b, eu-west-1c.",
+    ),
+    (
+        {"standbyRegion": "eu-west-1", "standbySettings": '{"domainName": "pay.example.com"}'},
+        {},
+        invalid(
+            "standbySettings",
+            "{'domainName': 'pay.example.com'} is not allowed; domainName is shared by both regions (the standby may "
+            "differ only in availabilityZones, certificateArn, instanceType, minCapacity, maxCapacity).",
+        ),
+    ),
+    (
+        {"standbyRegion": "eu-west-1", "standbySettings": '{"dnsFailureThreshold": "1"}'},
+        {},
+        invalid(
+            "standbySettings",
+            "{'dnsFailureThreshold': '1'} is not allowed; dnsFailureThreshold is shared by both regions (the standby "
+            "may differ only in availabilityZones, certificateArn, instanceType, minCapacity, maxCapacity).",
+        ),
+    ),
+    (
+        {"standbySettings": '{"minCapacity": "6"}'},
+        {},
+        invalid(
+            "standbySettings",
+            "{'minCapacity': '6'} is not allowed; set standbyRegion too, or leave standbySettings unset.",
+        ),
+    ),
+    (
+        {"standbyRegion": "eu-west-1", "standbySettings": "minCapacity=6"},
+        {},
+        invalid(
+            "standbySettings",
+            """'minCapacity=6' is not allowed; expected a JSON object such as {"minCapacity": "6", "instanceType": """
+            '"t3.small"}.',
+        ),
+    ),
+    (
+        {"standbyRegion": "eu-west-1", "standbySettings": '{"minCapacity": "5"}'},
+        {},
+        f"Invalid standbySettings key 'minCapacity': 5 is not allowed; {MIN_RULE}",
+    ),
+    (
+        {
+            "standbyRegion": "eu-west-1",
+            "standbySettings": {"certificateArn": CERT.format(region="eu-central-1", account="123456789012")},
+        },
+        {},
+        "Invalid standbySettings key 'certificateArn': "
+        f"'{CERT.format(region='eu-central-1', account='123456789012')}' is not allowed; the ALB's certificate must "
+        "be in the stack's region eu-west-1.",
+    ),
     # --- the environment door names the variable ------------------------------------------------------------
     (
         {},

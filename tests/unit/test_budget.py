@@ -166,7 +166,7 @@ def test_real_templates_meet_every_target(default_stage: SynthesizedStage) -> No
     assert figures["replacement launched"].met
     assert figures["healthy capacity right after losing an AZ"].value == 4
     assert figures["Route 53 marks the endpoint failed"].value == 30
-    assert figures["first notification: payment-failover-dev-DnsHealthCheckFailed"].value == 90
+    assert figures["first notification: payment-failover-dev-eu-central-1-DnsHealthCheckFailed"].value == 90
     assert figures["first notification: payment-failover-dev-HealthyHosts-eu-central-1b"].value == 120
     assert figures["CPU target of the group (average of all instances)"].value == 40
     assert figures["errors from one failed instance, with anomaly mitigation"].value == 60
@@ -235,3 +235,21 @@ def test_the_pipelines_stage_assemblies_are_not_mixed_in(tmp_path: Path, capsys:
         (tmp_path / assembly / "Service.template.json").write_text(json.dumps(template))
     assert budget.main([str(tmp_path)]) == 0
     assert "| failed instance marked unhealthy | 60 s | 30 s x 2 |" in capsys.readouterr().out
+
+
+def test_r18_region_failover_and_failback_times_come_from_the_global_templates(
+    standby_stage: SynthesizedStage,
+) -> None:
+    figures = _figures([t.to_json() for t in standby_stage.templates.values()])
+    # dnsHealthCheckIntervalSeconds 10 x dnsFailureThreshold 3 + the ALB alias TTL of 60 s.
+    assert figures["region failover: clients resolve to the standby"].value == 10 * 3 + budget.ALIAS_TTL_SECONDS
+    assert figures["region failback: clients resolve to the primary again"].value == 90
+    assert figures["standby capacity when it takes all traffic"].value == 6
+    assert "the primary runs 9" in figures["standby capacity when it takes all traffic"].how
+    assert figures["standby instances added by scaling take traffic after"].value == budget.BOOT_SECONDS + 30 * 2
+    assert figures["standby: healthy capacity right after losing an AZ"].met
+
+
+def test_without_a_standby_there_is_no_region_failover_figure(default_stage: SynthesizedStage) -> None:
+    figures = _figures([t.to_json() for t in default_stage.templates.values()])
+    assert not [what for what in figures if what.startswith(("region ", "standby"))]

@@ -88,11 +88,16 @@ def test_r10_asg_desired_and_in_service_capacity(body: dict[str, Any]) -> None:
     assert names == ["GroupDesiredCapacity", "GroupInServiceInstances"]
 
 
-def test_r10_route53_status_is_read_from_us_east_1(body: dict[str, Any]) -> None:
-    (metric,) = _metrics(body, "Route 53 health check status")
-    assert metric[:3] == ["AWS/Route53", "HealthCheckStatus", "HealthCheckId"]
-    assert metric[3] == "<Ref DnsFailoverHealthCheckE8069174>"
-    assert metric[-1]["region"] == "us-east-1"
+def test_r10_route53_status_is_on_the_global_dashboard_read_from_us_east_1(standby_stage: SynthesizedStage) -> None:
+    """The checks are global resources in the us-east-1 stack: their widget is on that stack's dashboard."""
+    body = resolve(single(standby_stage.global_dns, "AWS::CloudWatch::Dashboard")["DashboardBody"])
+    assert metric_errors(body) == []
+    metrics = _metrics(body, "Route 53 health check per region")
+    checks = sorted(standby_stage.global_dns.find_resources("AWS::Route53::HealthCheck"))
+    assert sorted(m[3] for m in metrics) == [f"<Ref {c}>" for c in checks]
+    for metric in metrics:
+        assert metric[:3] == ["AWS/Route53", "HealthCheckStatus", "HealthCheckId"]
+        assert metric[-1]["region"] == "us-east-1"
 
 
 def test_r10_requests_latency_and_5xx_widgets(body: dict[str, Any]) -> None:

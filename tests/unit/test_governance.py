@@ -100,7 +100,7 @@ def test_nag_reaches_into_the_stage_and_fails_a_noncompliant_construct(tmp_path:
 def test_nag_reaches_the_us_east_1_stack_too(tmp_path: Path) -> None:
     def open_ssh(stage: PaymentFailoverStage) -> None:
         ec2.CfnSecurityGroup(
-            stage.dns_alarms,
+            stage.global_dns,
             "OpenSsh",
             group_description="deliberately non-compliant",
             security_group_ingress=[
@@ -110,7 +110,7 @@ def test_nag_reaches_the_us_east_1_stack_too(tmp_path: Path) -> None:
 
     with pytest.raises(RuntimeError, match="ValidationFailed"):
         _synth(tmp_path, open_ssh)
-    assert "PaymentFailover-dev/DnsAlarms/OpenSsh" in (tmp_path / "validation-report.json").read_text()
+    assert "PaymentFailover-dev/GlobalDns/OpenSsh" in (tmp_path / "validation-report.json").read_text()
 
 
 @pytest.mark.parametrize("ack", ACKNOWLEDGEMENTS, ids=[a.id for a in ACKNOWLEDGEMENTS])

@@ -156,19 +156,25 @@ def test_r14_a_manual_approval_comes_before_any_production_deployment(synthesize
 def test_r14_each_stage_ends_with_a_health_check_of_what_it_just_deployed(
     synthesized: SynthesizedPipeline, stage_name: str, suffix: str
 ) -> None:
-    """The URL comes from this stage's Service stack output, read after its deployment, and must answer 200."""
+    """The URLs come from this stage's stacks' outputs, read after their deployment, and each must answer 200:
+    the domain (global DNS stack) and the region's own name (service stack)."""
     stage = synthesized.stage(stage_name)
     (check,) = [a for a in stage["Actions"] if a["Name"] == "HealthCheck"]
     assert check["RunOrder"] > max(_deploy_run_orders(stage))
+    (global_deploy,) = [a for a in stage["Actions"] if a["Name"] == f"payment-failover-{suffix}-global-dns.Deploy"]
     (service_deploy,) = [a for a in stage["Actions"] if a["Name"] == f"payment-failover-{suffix}.Deploy"]
+    assert global_deploy["RunOrder"] > service_deploy["RunOrder"], "records only after the names they alias"
     variables = json.loads(check["Configuration"]["EnvironmentVariables"])
     assert variables == [
-        {"name": "SERVICE_URL", "type": "PLAINTEXT", "value": f"#{{{service_deploy['Namespace']}.ServiceUrl}}"}
+        {"name": "SERVICE_URL", "type": "PLAINTEXT", "value": f"#{{{global_deploy['Namespace']}.ServiceUrl}}"},
+        {"name": "REGION_1_URL", "type": "PLAINTEXT", "value": f"#{{{service_deploy['Namespace']}.ServiceUrl}}"},
     ]
-    (command,) = synthesized.build_spec(check)["phases"]["build"]["commands"]
-    assert "curl --silent --show-error --fail --connect-timeout 5 --max-time 10 --retry 20" in command
-    assert '"$SERVICE_URL"' in command
-    assert command.endswith('&& test "$status" = 200')
+    commands = synthesized.build_spec(check)["phases"]["build"]["commands"]
+    assert len(commands) == 2
+    for command, variable in zip(commands, ("SERVICE_URL", "REGION_1_URL"), strict=True):
+        assert "curl --silent --show-error --fail --connect-timeout 5 --max-time 10 --retry 20" in command
+        assert f'"${variable}"' in command
+        assert command.endswith('&& test "$status" = 200')
 
 
 def test_r14_the_service_url_output_is_the_stage_domains_health_url(synthesized: SynthesizedPipeline) -> None:
@@ -176,8 +182,10 @@ def test_r14_the_service_url_output_is_the_stage_domains_health_url(synthesized:
         (synthesized.stack.staging, synthesized.settings.staging),
         (synthesized.stack.production, synthesized.settings.production),
     ]:
-        outputs = Template.from_stack(stage.service).find_outputs("ServiceUrl")
+        outputs = Template.from_stack(stage.global_dns).find_outputs("ServiceUrl")
         assert outputs["ServiceUrl"]["Value"] == f"https://{settings.domain_name}/health"
+        regional = Template.from_stack(stage.service).find_outputs("ServiceUrl")
+        assert regional["ServiceUrl"]["Value"] == f"https://{settings.region}.{settings.domain_name}/health"
 
 
 def test_r14_artifacts_are_encrypted_with_a_rotated_key_other_accounts_can_use(

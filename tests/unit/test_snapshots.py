@@ -18,7 +18,7 @@ def snapshot_json(snapshot: SnapshotAssertion) -> SnapshotAssertion:
     return snapshot.use_extension(JSONSnapshotExtension)
 
 
-@pytest.mark.parametrize("configuration", ["default_stage", "custom_stage"])
+@pytest.mark.parametrize("configuration", ["default_stage", "custom_stage", "standby_stage"])
 def test_every_template_of_the_stage_matches_its_snapshot(
     configuration: str, request: pytest.FixtureRequest, snapshot_json: SnapshotAssertion
 ) -> None:

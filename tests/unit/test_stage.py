@@ -85,7 +85,11 @@ def test_r3_default_config_creates_a_dns_validated_certificate_in_the_hosted_zon
         {
             "DomainName": "payments.example.com",
             "ValidationMethod": "DNS",
-            "DomainValidationOptions": [{"DomainName": "payments.example.com", "HostedZoneId": "Z00000000EXAMPLE"}],
+            "SubjectAlternativeNames": ["eu-central-1.payments.example.com"],
+            "DomainValidationOptions": [
+                {"DomainName": "payments.example.com", "HostedZoneId": "Z00000000EXAMPLE"},
+                {"DomainName": "eu-central-1.payments.example.com", "HostedZoneId": "Z00000000EXAMPLE"},
+            ],
         },
     )
 
@@ -110,9 +114,9 @@ def test_r12_tags_on_every_resource_and_propagated_to_launched_instances(default
                 tags = resource["Properties"]["Tags"]
                 assert all(tag in tags for tag in expected), f"{logical_id} ({type_}) misses the failover tags"
     # Stack tags reach, at deploy time, what CDK adds after tagging (cross-region reference provider).
-    for stack in (default_stage.stage.service, default_stage.stage.dns_alarms):
+    for stack in (default_stage.stage.service, default_stage.stage.global_dns):
         assert {tag["Key"]: tag["Value"] for tag in expected}.items() <= stack.tags.tag_values().items()
-    health_check = single(template, "AWS::Route53::HealthCheck")
+    health_check = single(default_stage.global_dns, "AWS::Route53::HealthCheck")
     assert all(tag in health_check["HealthCheckTags"] for tag in expected)
     asg_tags = single(template, "AWS::AutoScaling::AutoScalingGroup")["Tags"]
     for tag in expected:
@@ -170,4 +174,4 @@ def test_outputs_give_integration_tests_what_they_need(default_stage: Synthesize
         "TargetGroupFullName",
         "VpcId",
     } <= set(outputs)
-    assert outputs["ServiceUrl"]["Value"] == "https://payments.example.com/health"
+    assert outputs["ServiceUrl"]["Value"] == "https://eu-central-1.payments.example.com/health"
