@@ -100,7 +100,7 @@ budget: synth
 
 # Architecture picture drawn from the synthesized templates, embedded by the README.
 # The second picture: the same Stage with a standby region (the configuration tests/conftest.py calls STANDBY_CONTEXT).
-STANDBY_EXAMPLE := -c standbyRegion=eu-west-1 -c minCapacity=9 -c 'standbySettings={"minCapacity": "6", "maxCapacity": "9", "instanceType": "t3.medium"}'
+STANDBY_EXAMPLE := -c standbyRegion=eu-west-1 -c 'standbySettings={"instanceType": "t3.micro", "maxCapacity": "7"}'
 diagram: synth
 	$(BIN)/python -m payment_failover.diagram cdk.out docs/architecture.svg
 	rm -rf cdk.out.standby

@@ -110,7 +110,8 @@ def _asg_name(template: Template) -> str:
 
 def _region_failover(global_dns: list[Template], primary: Template, standby: Template) -> list[Line]:
     """Route 53 moves clients when the primary's check fails, and back when it passes again; the TTL bounds
-    how long a resolver keeps the old answer. The standby serves with its own capacity until it scales."""
+    how long a resolver keeps the old answer. The standby serves with its own fleet (`standbySettings` may give
+    it smaller instances or a lower maximum) and grows it by CPU target tracking."""
     records = _resources(global_dns, "AWS::Route53::RecordSet")
     checks = {
         c.get("HealthCheckConfig", {}).get("FullyQualifiedDomainName"): c
@@ -121,11 +122,9 @@ def _region_failover(global_dns: list[Template], primary: Template, standby: Tem
     interval, threshold = int(config["RequestInterval"]), int(config["FailureThreshold"])
     switch = interval * threshold + ALIAS_TTL_SECONDS
     formula = f"{interval} s x {threshold} + TTL {ALIAS_TTL_SECONDS} s"
-    primary_size = int(_one([primary], "AWS::AutoScaling::AutoScalingGroup")["MinSize"])
-    standby_asg = _one([standby], "AWS::AutoScaling::AutoScalingGroup")
-    standby_size, standby_max = int(standby_asg["MinSize"]), int(standby_asg["MaxSize"])
-    tg = _one([standby], "AWS::ElasticLoadBalancingV2::TargetGroup")
-    healthy = int(tg["HealthCheckIntervalSeconds"]) * int(tg["HealthyThresholdCount"])
+    primary_size, primary_type = _fleet(primary)
+    standby_size, standby_type = _fleet(standby)
+    standby_max = _one([standby], "AWS::AutoScaling::AutoScalingGroup")["MaxSize"]
     lines = [
         Line("region failover: clients resolve to the standby", switch, "s", f"primary check fails: {formula}"),
         Line("region failback: clients resolve to the primary again", switch, "s", f"primary check passes: {formula}"),
@@ -133,20 +132,18 @@ def _region_failover(global_dns: list[Template], primary: Template, standby: Tem
             "standby capacity when it takes all traffic",
             standby_size,
             "instances",
-            f"standby MinSize (the primary runs {primary_size}; standby may grow to {standby_max})",
+            f"{standby_size} x {standby_type} (primary: {primary_size} x {primary_type}); CPU target tracking "
+            f"grows it up to {standby_max}",
         ),
     ]
-    if standby_size < primary_size:
-        lines.append(
-            Line(
-                "standby instances added by scaling take traffic after",
-                BOOT_SECONDS + healthy,
-                "s",
-                f"CPU target tracking acts (AWS-managed alarm, not in the templates), then boot {BOOT_SECONDS} s "
-                f"(assumed) + {tg['HealthCheckIntervalSeconds']} s x {tg['HealthyThresholdCount']}",
-            )
-        )
     return lines
+
+
+def _fleet(template: Template) -> tuple[int, str]:
+    """(instances at rest, instance type) of a region: the ASG's MinSize and its launch template's type."""
+    asg = _one([template], "AWS::AutoScaling::AutoScalingGroup")
+    launch = _one([template], "AWS::EC2::LaunchTemplate")["LaunchTemplateData"]
+    return int(asg["MinSize"]), str(launch["InstanceType"])
 
 
 def _region(templates: list[Template], *, prefix: str) -> list[Line]:
@@ -463,6 +460,11 @@ def _load_during_a_shift(templates: list[Template], zones: int) -> list[Line]:
             during <= TARGET_CPU_CEILING_PERCENT,
         ),
     ]
+
+
+def region_failover(lines: list[Line]) -> list[Line]:
+    """Only the region failover figures (the README's Region failover section shows these)."""
+    return [line for line in lines if line.what.startswith(("region ", "standby capacity"))]
 
 
 def render(lines: list[Line]) -> str:

@@ -113,7 +113,7 @@ class Settings(BaseModel):
     )
     certificate_arn: OptionalText = setting(
         None,
-        "an ACM certificate ARN in the stack's account and region",
+        "an ACM certificate ARN in the stack's account and region, covering `domainName` and `<region>.<domainName>`",
         shown="*(none: a DNS-validated certificate is created)*",
     )
     instance_type: Text = setting(

@@ -29,6 +29,18 @@ def budget_table() -> str:
         return budget.render(budget.compute(budget.load_templates(Path(out))))
 
 
+def region_failover_table() -> str:
+    """The region failover figures of the README's standby example (tests/conftest.py: STANDBY_CONTEXT)."""
+    from tests.conftest import STANDBY_CONTEXT
+
+    with tempfile.TemporaryDirectory() as out:
+        app = cdk.App(outdir=out)
+        PaymentFailoverStage(app, "PaymentFailover-dev", settings=load_settings(STANDBY_CONTEXT, {}))
+        app.synth()
+        lines = budget.compute(budget.load_templates(Path(out)))
+        return budget.render(budget.region_failover(lines))
+
+
 def bad_configuration_count() -> str:
     """How many invalid configurations the bad-input suite runs through the entry point."""
     from tests.unit.test_bad_input import BAD_CONFIGURATIONS
@@ -38,6 +50,7 @@ def bad_configuration_count() -> str:
 
 BLOCKS: dict[str, Callable[[], str]] = {
     "failover-budget": budget_table,
+    "region-failover-budget": region_failover_table,
     "compliance": governance.markdown_table,
     "pci-map": compliance_map.markdown_table,
     "configuration": markdown_table,

@@ -1,17 +1,19 @@
 """Region failover alarms (R11, R18): each regional check failed, traffic on the standby, both regions down.
 
-They live in us-east-1, the only region where Route 53 publishes health-check metrics ("Route 53 health
-check metrics ... are available only in the US East (N. Virginia) Region",
-https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/monitoring-health-checks.html), next to the checks.
+They live in us-east-1 next to the checks, where SPEC R11 places alarms on Route 53 health-check metrics
+(`HealthCheckStatus`: "1 indicates healthy and 0 indicates unhealthy",
+https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/monitoring-health-checks.html).
 
-`HealthCheckStatus` is 1 while a check is healthy and 0 when it has failed; with the Minimum statistic a
-minute counts as healthy only if it was healthy throughout. The two region-level conditions are products
-of those 0/1 series, so no logical operator is needed and tests evaluate them exactly
-(tests/cloudwatch_model.py):
+With the Minimum statistic a minute counts as healthy only if the check was healthy throughout it. The two
+region-level conditions are products of those 0/1 series, so no logical operator is needed and tests evaluate
+them exactly (tests/cloudwatch_model.py):
 - traffic on the standby: (1 - primary) x standby = 1 only when the primary failed and the standby is
   healthy, which is when Route 53 answers with the SECONDARY record;
 - both regions unhealthy: (1 - primary) x (1 - standby) = 1 only when both failed; Route 53 then answers
-  with the PRIMARY record anyway, so this alarm means nobody is being served.
+  with the PRIMARY record anyway ("When the secondary resource record set is unhealthy, Route 53 responds to
+  DNS queries with the applicable value from the primary resource record set regardless of the health of the
+  primary", https://docs.aws.amazon.com/Route53/latest/APIReference/API_ResourceRecordSet.html), so this
+  alarm means no region is serving.
 A minute without a datapoint counts as failed (FILL with 0): Route 53 reporting nothing is not health.
 """
 

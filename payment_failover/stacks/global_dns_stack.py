@@ -1,7 +1,7 @@
 """The global DNS stack (us-east-1): records, health checks and their alarms in one home (R11, R18).
 
-Route 53 records and health checks are global, and Route 53 publishes health-check metrics in us-east-1 only,
-so the checks, the records tied to them and the alarms on them live together in one stack there. It takes no
+Route 53 records and health checks are global, and the alarms on health-check metrics belong in us-east-1
+(SPEC R11), so the checks, the records tied to them and the alarms on them live together in one stack there. It takes no
 value from a regional stack: the records alias the regional names (`<region>.<domain>`) that each service
 stack creates, and every other value is a setting. So there is no cross-region reference to go stale; a
 setting whose change replaces a health check (Route 53 cannot change `RequestInterval` in place: "You can't

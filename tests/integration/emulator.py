@@ -306,6 +306,7 @@ def add_cloudwatch_alarm_model() -> type:
     return CfnAlarm
 
 
+<<<<<<< HEAD
 def add_cloudwatch_composite_alarm_model() -> type:
     """CloudFormation creates AWS::CloudWatch::CompositeAlarm; moto 5.2.5 has no model (its Alarm holds a rule)."""
     from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
@@ -432,6 +433,8 @@ def _exported(ssm: Any, name: str) -> str:
     return str(parameter.value)
 
 
+=======
+>>>>>>> ced62bc (Region failover: README (modes, choices with the AWS pages, drill, failback, cost, data tier, upgrade path), generated region budget, snapshots of the standby configuration, diagrams of both regions)
 # moto finds models through CloudFormationModel.__subclasses__(), which holds only weak references.
 _MODELS: list[type] = []
 
@@ -448,8 +451,11 @@ def apply_patches() -> None:
     patch_subnet_route_table_association()
     patch_health_check_updates()
     _MODELS.append(add_cloudwatch_alarm_model())
+<<<<<<< HEAD
     _MODELS.append(add_cloudwatch_composite_alarm_model())
     emulate_cross_region_references()
+=======
+>>>>>>> ced62bc (Region failover: README (modes, choices with the AWS pages, drill, failback, cost, data tier, upgrade path), generated region budget, snapshots of the standby configuration, diagrams of both regions)
 
 
 # The gaps left open. Resource types moto skips without an error ("No Moto CloudFormation support for ..."):

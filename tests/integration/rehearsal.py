@@ -322,7 +322,7 @@ def seed_emulator(session: boto3.Session, endpoint_url: str, region: str) -> dic
         "certificateArn": certificate(region),
         "alarmEmail": EMULATED_EMAIL,
         "standbyRegion": STANDBY_REGION,
-        "standbySettings": json.dumps({"certificateArn": certificate(STANDBY_REGION), "minCapacity": "6"}),
+        "standbySettings": json.dumps({"certificateArn": certificate(STANDBY_REGION), "instanceType": "t3.micro"}),
     }
 
 

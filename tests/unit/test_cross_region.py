@@ -61,7 +61,7 @@ CHANGED: dict[str, dict[str, str]] = {
         "domainName": "pay.payments-corp.net",
     },
     "standbyRegion": {"standbyRegion": "eu-west-1"},
-    "standbySettings": {"standbyRegion": "eu-west-1", "standbySettings": '{"minCapacity": "6"}'},
+    "standbySettings": {"standbyRegion": "eu-west-1", "standbySettings": '{"instanceType": "t3.micro"}'},
 }
 _IMPORTS = ("Fn::ImportValue", "Fn::GetStackOutput")
 _READERS = ("Custom::CrossRegionExportReader", "Custom::CrossRegionExportWriter")

@@ -124,10 +124,10 @@ def test_r18_the_standby_is_the_same_service_stack_in_its_own_region(standby_sta
     subnets = standby_stage.standby.find_resources("AWS::EC2::Subnet").values()
     assert {s["Properties"]["AvailabilityZone"] for s in subnets} == {"eu-west-1a", "eu-west-1b", "eu-west-1c"}
     asg = single(standby_stage.standby, "AWS::AutoScaling::AutoScalingGroup")
-    assert (asg["MinSize"], asg["MaxSize"]) == ("6", "9")
-    assert single(standby_stage.service, "AWS::AutoScaling::AutoScalingGroup")["MinSize"] == "9"
+    assert (asg["MinSize"], asg["MaxSize"]) == ("6", "7")
+    assert single(standby_stage.service, "AWS::AutoScaling::AutoScalingGroup")["MaxSize"] == "9"
     launch = single(standby_stage.standby, "AWS::EC2::LaunchTemplate")["LaunchTemplateData"]
-    assert launch["InstanceType"] == "t3.medium"
+    assert launch["InstanceType"] == "t3.micro"
     for kind in ("AWS::CloudWatch::Dashboard", "AWS::FIS::ExperimentTemplate", "AWS::SNS::Topic"):
         assert standby_stage.standby.find_resources(kind), f"the standby has no {kind}"
     dashboards = [single(t, "AWS::CloudWatch::Dashboard")["DashboardName"] for t in (standby_stage.service,)]

@@ -121,8 +121,13 @@ def test_r14_the_cli_version_is_the_project_pin_not_latest(synthesized: Synthesi
 
 def test_r14_assets_are_published_with_the_pinned_cdk_assets_not_latest(synthesized: SynthesizedPipeline) -> None:
     pinned = json.loads((ROOT / "package.json").read_text())["devDependencies"]["cdk-assets"]
-    actions = synthesized.stage("Assets")["Actions"]
-    assert actions
+    assert synthesized.settings.assets_cli_version == pinned
+    actions = [action for stage in synthesized.stages if stage["Name"] == "Assets" for action in stage["Actions"]]
+    if not actions:
+        # Since no reference crosses a region, the Stage has no Lambda-backed custom resource and no file asset
+        # (CDK Pipelines then adds no Assets stage); the pin above is what a future asset would be published with.
+        assembly = json.dumps([Template.from_stack(s).to_json() for s in synthesized.stack.staging.regional])
+        assert "AWS::Lambda::Function" not in assembly
     for action in actions:
         install = synthesized.build_spec(action)["phases"]["install"]["commands"]
         assert install == [f"npm install -g cdk-assets@{pinned}"]

@@ -25,6 +25,15 @@ def test_readme_failover_budget_is_the_commands_output_for_the_defaults(default_
     assert _block("failover-budget") == budget.render(budget.compute(templates))
 
 
+def test_readme_region_failover_budget_is_the_commands_output_for_the_standby_example(
+    standby_stage: SynthesizedStage,
+) -> None:
+    templates = [template.to_json() for template in standby_stage.templates.values()]
+    lines = budget.region_failover(budget.compute(templates))
+    assert len(lines) == 3
+    assert _block("region-failover-budget") == budget.render(lines)
+
+
 def test_readme_documents_every_configuration_key() -> None:
     for key in context_keys():
         assert f"| `{key}` |" in README, f"{key} is missing from the README's configuration table"
