@@ -66,7 +66,8 @@ __all__ = ["ConfigError", "Settings", "context_keys", "env_var", "load_settings"
 MIN_DNS_CHECKER_REGIONS = 3
 # What a standby region may set differently from the primary (`standbySettings`); everything else is shared.
 STANDBY_OVERLAY = ("availabilityZones", "certificateArn", "instanceType", "minCapacity", "maxCapacity")
-# What the standby never inherits from the primary: where it runs, its own certificate, its own overlay.
+# What the standby never inherits from the primary: where it runs, its own certificate, its own overlay. A key
+# whose value belongs to one region (an AMI id, when one becomes a setting) goes in both tuples.
 NOT_INHERITED = frozenset({"region", "availabilityZones", "certificateArn", "standbyRegion", "standbySettings"})
 _OVERLAY_EXAMPLE = 'expected a JSON object such as {"minCapacity": "6", "instanceType": "t3.small"}'
 

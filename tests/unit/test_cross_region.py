@@ -44,7 +44,7 @@ CHANGED: dict[str, dict[str, str]] = {
     },
     "instanceType": {"instanceType": "m7g.large"},
     "minCapacity": {"minCapacity": "9"},
-    "maxCapacity": {"maxCapacity": "6"},
+    "maxCapacity": {"maxCapacity": "7"},
     "healthCheckIntervalSeconds": {"healthCheckIntervalSeconds": "10"},
     "alarmEmail": {"alarmEmail": "oncall@example.com"},
     "latencyP99ThresholdMs": {"latencyP99ThresholdMs": "250"},
