@@ -306,7 +306,6 @@ def add_cloudwatch_alarm_model() -> type:
     return CfnAlarm
 
 
-<<<<<<< HEAD
 def add_cloudwatch_composite_alarm_model() -> type:
     """CloudFormation creates AWS::CloudWatch::CompositeAlarm; moto 5.2.5 has no model (its Alarm holds a rule)."""
     from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
@@ -384,57 +383,6 @@ def add_cloudwatch_composite_alarm_model() -> type:
     return CfnCompositeAlarm
 
 
-CROSS_REGION_TYPES = ("Custom::CrossRegionExportWriter", "Custom::CrossRegionExportReader")
-
-
-def emulate_cross_region_references() -> None:
-    """CDK's export writer/reader Lambdas put/get SSM parameters across regions; moto runs Lambda only in Docker."""
-    from moto.cloudformation import custom_model
-    from moto.ssm.models import ssm_backends
-
-    create = custom_model.CustomModel.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]
-
-    def create_custom(cls: type, /, name: str, cfn: dict[str, Any], account_id: str, region: str, **kwargs: Any) -> Any:
-        resource_type = kwargs.get("ResourceType")
-        if resource_type not in CROSS_REGION_TYPES:
-            return create(cls, name, cfn, account_id, region, **kwargs)
-        props = cfn["Properties"]
-        resource = custom_model.CustomModel(region, "emulated", kwargs["LogicalId"], name)  # type: ignore[abstract]
-        if resource_type == "Custom::CrossRegionExportWriter":
-            writer = props["WriterProps"]
-            ssm = ssm_backends[account_id][writer["region"]]
-            for parameter, value in writer["exports"].items():
-                ssm.put_parameter(
-                    name=parameter,
-                    description="",
-                    value=value,
-                    parameter_type="String",
-                    allowed_pattern="",
-                    keyid="",
-                    overwrite=True,
-                    tags=[],
-                    data_type="text",
-                    tier=None,
-                    policies=None,
-                )
-            resource.set_data({})
-        else:
-            ssm = ssm_backends[account_id][region]
-            resource.set_data({parameter: _exported(ssm, parameter) for parameter in props["ReaderProps"]["imports"]})
-        return resource
-
-    custom_model.CustomModel.create_from_cloudformation_json = classmethod(create_custom)  # type: ignore[method-assign,assignment]
-
-
-def _exported(ssm: Any, name: str) -> str:
-    parameter = ssm.get_parameter(name)
-    if parameter is None:  # CDK's reader fails the same way when the writer never ran
-        raise KeyError(f"cross-region export {name} was never written")
-    return str(parameter.value)
-
-
-=======
->>>>>>> ced62bc (Region failover: README (modes, choices with the AWS pages, drill, failback, cost, data tier, upgrade path), generated region budget, snapshots of the standby configuration, diagrams of both regions)
 # moto finds models through CloudFormationModel.__subclasses__(), which holds only weak references.
 _MODELS: list[type] = []
 
@@ -451,11 +399,7 @@ def apply_patches() -> None:
     patch_subnet_route_table_association()
     patch_health_check_updates()
     _MODELS.append(add_cloudwatch_alarm_model())
-<<<<<<< HEAD
     _MODELS.append(add_cloudwatch_composite_alarm_model())
-    emulate_cross_region_references()
-=======
->>>>>>> ced62bc (Region failover: README (modes, choices with the AWS pages, drill, failback, cost, data tier, upgrade path), generated region budget, snapshots of the standby configuration, diagrams of both regions)
 
 
 # The gaps left open. Resource types moto skips without an error ("No Moto CloudFormation support for ..."):

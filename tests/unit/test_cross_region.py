@@ -53,6 +53,7 @@ CHANGED: dict[str, dict[str, str]] = {
     "dnsFailureThreshold": {"dnsFailureThreshold": "5"},
     "dnsHealthCheckRegions": {"dnsHealthCheckRegions": "us-west-2,eu-west-1,sa-east-1"},
     "tags": {"tags": '{"CostCenter": "payments-42"}'},
+    "zonalAutoshift": {"zonalAutoshift": "false"},
     "deploy": {
         "deploy": "true",
         "account": "210987654321",
