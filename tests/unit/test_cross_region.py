@@ -54,6 +54,8 @@ CHANGED: dict[str, dict[str, str]] = {
     "dnsHealthCheckRegions": {"dnsHealthCheckRegions": "us-west-2,eu-west-1,sa-east-1"},
     "tags": {"tags": '{"CostCenter": "payments-42"}'},
     "zonalAutoshift": {"zonalAutoshift": "false"},
+    "wafRuleModes": {"wafRuleModes": '{"anonymousIp": "count"}'},
+    "wafRateLimit": {"wafRateLimit": "500"},
     "deploy": {
         "deploy": "true",
         "account": "210987654321",
