@@ -120,7 +120,7 @@ flags: setup
 	$(CDK) flags --unstable=flags --set --all --recommended --yes
 	# Deliberate: no Lambda-backed custom resource to empty the default security group (README, Decisions).
 	$(CDK) flags --unstable=flags --set @aws-cdk/aws-ec2:restrictDefaultSecurityGroup --value false --yes
-	# Deliberate: strong cross-region references keep the health check alive while the us-east-1 alarm uses it;
+	# Deliberate: a future cross-stack reference would be strong (none exists: README, Region failover);
 	# target-partitions is the commercial partition alone, the only one the settings accept (README, Decisions).
 	$(BIN)/python -c "import json; p = 'cdk.json'; d = json.load(open(p)); d['context']['@aws-cdk/core:defaultCrossStackReferences'] = 'strong'; d['context']['@aws-cdk/core:target-partitions'] = ['aws']; open(p, 'w').write(json.dumps(d, indent=2) + '\n')"
 
