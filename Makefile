@@ -21,7 +21,7 @@ STANDALONE_STACKS := 'PaymentFailover-*/*'
 PIPELINE_STACK := payment-failover-pipeline
 CDK := npx --no-install cdk
 
-.PHONY: help setup synth diff test lint unit templates integration verify-aws bench budget diagram readme catalogue flags deploy deploy-pipeline clean
+.PHONY: help setup synth diff test lint unit templates integration verify-aws bench budget diagram readme refresh-ami catalogue flags deploy deploy-pipeline clean
 
 help:
 	@echo "make setup            create .venv and node_modules from the pins (every other target does it first)"
@@ -36,6 +36,7 @@ help:
 	@echo "make bench            time the full synth against a trivial CDK app"
 	@echo "make budget           failover timings and surviving capacity from the templates; fails on a missed target"
 	@echo "make diagram          redraw docs/architecture.svg from the synthesized templates"
+	@echo "make refresh-ami      re-pin the AL2023 image ids from AWS (credentials needed; review and commit the diff)"
 	@echo "make readme           regenerate the README tables computed from code"
 	@echo "make catalogue        regenerate the AWS catalogue (regions, checker regions, instance types) from the pinned botocore"
 	@echo "make flags            regenerate cdk.json feature flags for the pinned aws-cdk-lib"
@@ -138,3 +139,8 @@ deploy-pipeline: $(STAMPS)/python-runtime $(STAMPS)/node
 
 clean:
 	rm -rf cdk.out $(STAMPS) .pytest_cache .mypy_cache .ruff_cache
+
+# Re-pin the fleet's Amazon Linux 2023 image per region and architecture from AWS's public SSM parameters
+# (credentials needed). Synth never looks images up: the new ids arrive as a reviewed diff of one data file.
+refresh-ami: setup
+	$(BIN)/python scripts/refresh_ami.py $(REFRESH_AMI_ARGS)

@@ -29,7 +29,7 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
-from payment_failover import defaults, geography, instance_types
+from payment_failover import defaults, geography, images, instance_types
 from payment_failover.components import web_firewall as waf
 from payment_failover.config_sources import ConfigError, Sources, env_var, read_sources
 from payment_failover.instance_types import Architecture
@@ -65,10 +65,13 @@ __all__ = ["ConfigError", "Settings", "context_keys", "env_var", "load_settings"
 
 MIN_DNS_CHECKER_REGIONS = 3
 # What a standby region may set differently from the primary (`standbySettings`); everything else is shared.
-STANDBY_OVERLAY = ("availabilityZones", "certificateArn", "instanceType", "minCapacity", "maxCapacity")
+STANDBY_OVERLAY = ("availabilityZones", "certificateArn", "instanceType", "imageId", "minCapacity", "maxCapacity")
 # What the standby never inherits from the primary: where it runs, its own certificate, its own overlay. A key
-# whose value belongs to one region (an AMI id, when one becomes a setting) goes in both tuples.
-NOT_INHERITED = frozenset({"region", "availabilityZones", "certificateArn", "standbyRegion", "standbySettings"})
+# whose value belongs to one region (the AMI id) goes in both tuples: without its own imageId the standby runs
+# the image pinned for its region.
+NOT_INHERITED = frozenset(
+    {"region", "availabilityZones", "certificateArn", "imageId", "standbyRegion", "standbySettings"}
+)
 _OVERLAY_EXAMPLE = 'expected a JSON object such as {"minCapacity": "6", "instanceType": "t3.small"}'
 
 # The balance rule of R5: at least 2 and at most 3 instances per Availability Zone.
@@ -119,6 +122,15 @@ class Settings(BaseModel):
     )
     instance_type: Text = setting(
         defaults.INSTANCE_TYPE, "an EC2 instance type in the pinned botocore's catalogue (Graviton types run arm64)"
+    )
+    image_id: str = Field(
+        None,
+        description="`ami-` + 8 or 17 lower-case hex digits: an AL2023 image of `instanceType`'s architecture in the "
+        "region; `make refresh-ami` rewrites the pinned defaults",
+        json_schema_extra={
+            "shown": "the pinned AL2023 image of the region and architecture (`data/al2023_images.json`)"
+        },
+        validate_default=True,
     )
     min_capacity: WholeNumber = setting(defaults.MIN_CAPACITY, "a multiple of 3, from 2 to 3 per AZ (6-9)")
     max_capacity: WholeNumber = setting(
@@ -228,6 +240,41 @@ class Settings(BaseModel):
         if reason:
             raise SettingError(instance_type, reason)
         return instance_type
+
+    @field_validator("image_id", mode="before")
+    @classmethod
+    def _pinned_image(cls, value: Any, info: ValidationInfo) -> str:
+        """The fleet's image (R16): the pinned AL2023 image of the region and architecture, or a checked override."""
+        region = info.data.get("region", defaults.REGION)
+        instance_type = info.data.get("instance_type", defaults.INSTANCE_TYPE)
+        arch = instance_types.architecture(instance_type)
+        if value is not None and not isinstance(value, str):
+            raise SettingError(value, "expected a string (in cdk.json, write it in quotes)")
+        if value is None or not value.strip():
+            pinned = images.pinned_image(region, arch)
+            if pinned is None:
+                raise WholeSentenceError(
+                    f"No Amazon Linux 2023 image is pinned for {arch} in {region} (instanceType {instance_type}): "
+                    f"run `make refresh-ami REFRESH_AMI_ARGS=--region={region}` with AWS credentials, or set 'imageId' "
+                    f"to an {arch} AL2023 image of {region}."
+                )
+            return pinned.image_id
+        image_id = value.strip()
+        if not images.AMI_ID.match(image_id):
+            raise SettingError(image_id, "expected `ami-` followed by 8 or 17 lower-case hexadecimal digits")
+        known = images.known_image(image_id)
+        if known is not None and known.architecture != arch:
+            raise SettingError(
+                image_id,
+                f"it is the pinned {known.architecture} image of {known.region}, and instanceType {instance_type} "
+                f"runs {arch}",
+            )
+        if known is not None and known.region != region:
+            raise SettingError(
+                image_id,
+                f"it is the pinned image of {known.region}; an AMI id belongs to one region, and this is {region}",
+            )
+        return image_id
 
     @field_validator("min_capacity")
     @classmethod

@@ -20,7 +20,7 @@ from payment_failover.tagging import tag_everything
 class PaymentFailoverStage(Stage):
     """All stacks of one environment of the payment web tier."""
 
-    def __init__(self, scope: Construct, id_: str, *, settings: Settings) -> None:
+    def __init__(self, scope: Construct, id_: str, *, settings: Settings, compliance_checks: bool = True) -> None:
         super().__init__(scope, id_, env=Environment(account=settings.account, region=settings.region))
         names = ResourceNames(settings.environment_suffix)
         self.service = ServiceStack(self, "Service", settings=settings, names=names)
@@ -29,9 +29,14 @@ class PaymentFailoverStage(Stage):
             self.standby = ServiceStack(self, "Standby", settings=settings.standby, names=names.for_standby())
         self.regional = [stack for stack in (self.service, self.standby) if stack is not None]
         self.global_dns = GlobalDnsStack(self, "GlobalDns", settings=settings, names=names, regional=self.regional)
+        # Deployable environments (deploy=true: `make deploy` and every pipeline stage) refuse the deletion of
+        # their stacks (R16; https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-cfn-protect-stacks.html).
+        for stack in (*self.regional, self.global_dns):
+            stack.termination_protection = settings.deploy
         # Tags go on the Stage so every resource, and every instance the ASG launches, carries them (R12).
         tag_everything(self, settings.tags)
-        apply_compliance_checks(self)
+        if compliance_checks:  # off only for the setting-change analysis, which reads properties alone
+            apply_compliance_checks(self)
         for service in self.regional:
             acknowledge_service_findings(
                 network=service.network,

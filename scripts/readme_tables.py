@@ -14,7 +14,7 @@ import tempfile  # noqa: E402
 
 import aws_cdk as cdk  # noqa: E402
 
-from payment_failover import budget, compliance_map, governance  # noqa: E402
+from payment_failover import budget, change_impact, compliance_map, governance  # noqa: E402
 from payment_failover.pipeline_settings import PipelineSettings  # noqa: E402
 from payment_failover.settings import load_settings, markdown_table  # noqa: E402
 from payment_failover.stage import PaymentFailoverStage  # noqa: E402
@@ -48,7 +48,13 @@ def bad_configuration_count() -> str:
     return f"  **{len(BAD_CONFIGURATIONS)} invalid configurations**"
 
 
+def setting_changes_table() -> str:
+    """What each setting's change does on deploy, from one synth per changed value (slow: about a minute)."""
+    return change_impact.markdown_table(change_impact.compute_impacts())
+
+
 BLOCKS: dict[str, Callable[[], str]] = {
+    "setting-changes": setting_changes_table,
     "failover-budget": budget_table,
     "region-failover-budget": region_failover_table,
     "compliance": governance.markdown_table,

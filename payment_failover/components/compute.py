@@ -100,6 +100,7 @@ class Compute(Construct):
         vpc: ec2.IVpc,
         subnets: ec2.SubnetSelection,
         instance_type: str,
+        image_id: str,
         min_capacity: int,
         max_capacity: int,
         service_port: int,
@@ -135,7 +136,9 @@ class Compute(Construct):
             "LaunchTemplate",
             launch_template_name=name,
             instance_type=ec2_type,
-            machine_image=ec2.MachineImage.latest_amazon_linux2023(cpu_type=_cpu_type(ec2_type)),
+            # R16, failure 10: a fixed image id from the configuration, never the public SSM parameter that
+            # CloudFormation would re-resolve (and roll the fleet onto) at every deploy.
+            machine_image=ec2.MachineImage.generic_linux({Stack.of(self).region: image_id}),
             role=self.role,
             security_group=self.security_group,
             user_data=user_data,
@@ -234,9 +237,3 @@ def max_healthy_percentage(*, min_capacity: int, max_capacity: int) -> int:
     Auto Scaling accepts 100-200 and at most 100 above the minimum percentage (InstanceMaintenancePolicy API).
     """
     return max(100, min(200, 100 * max_capacity // min_capacity))
-
-
-def _cpu_type(instance_type: ec2.InstanceType) -> ec2.AmazonLinuxCpuType:
-    if instance_type.architecture == ec2.InstanceArchitecture.ARM_64:
-        return ec2.AmazonLinuxCpuType.ARM_64
-    return ec2.AmazonLinuxCpuType.X86_64

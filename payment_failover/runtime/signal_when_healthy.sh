@@ -63,9 +63,10 @@ if [ "$failed" -eq 1 ]; then
   exit 1
 fi
 
-# Elapsed time in milliseconds from bash's microsecond clock (EPOCHREALTIME, bash 5; AL2023 ships 5.2).
-started_us=${EPOCHREALTIME/./}
-elapsed_ms() { local now_us=${EPOCHREALTIME/./}; echo $(((now_us - started_us) / 1000)); }
+# Elapsed time in milliseconds: bash 5's microsecond clock (EPOCHREALTIME), or date(1) on an older bash.
+now_us() { if [ -n "${EPOCHREALTIME:-}" ]; then echo "${EPOCHREALTIME/./}"; else echo $(($(date +%s%N) / 1000)); fi; }
+started_us=$(now_us)
+elapsed_ms() { echo $((($(now_us) - started_us) / 1000)); }
 
 deadline_ms=$((deadline * 1000)) settle_ms=$((settle * 1000))
 healthy_since=""

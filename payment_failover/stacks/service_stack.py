@@ -102,6 +102,7 @@ class ServiceStack(ZonalStack):
             vpc=network.vpc,
             subnets=network.private_subnets,
             instance_type=settings.instance_type,
+            image_id=settings.image_id,
             min_capacity=settings.min_capacity,
             max_capacity=settings.max_capacity,
             service_port=SERVICE_PORT,

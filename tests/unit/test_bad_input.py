@@ -28,6 +28,10 @@ MIN_RULE = (
     "it must be a multiple of 3 from 6 to 9 (2 to 3 per Availability Zone) so every AZ keeps 2 instances at rest "
     "and the group stays balanced."
 )
+AMI_RULE = "expected `ami-` followed by 8 or 17 lower-case hexadecimal digits."
+# Pinned in payment_failover/data/al2023_images.json: the x86_64 images of Frankfurt and Ireland.
+FRANKFURT_X86 = "ami-027198f65e9f969f8"
+IRELAND_X86 = "ami-0d31d4f8d69d7977a"
 ROOM_TO_DEPLOY = "so a deployment can launch new instances before it retires old ones"
 WHOLE = "expected a whole number in ASCII digits."
 DNS_NAME = "expected a DNS name of ASCII letters, digits and hyphens such as payments.example.com."
@@ -315,6 +319,40 @@ BAD_CONFIGURATIONS: list[tuple[dict[str, Any], dict[str, str], str]] = [
         {},
         invalid("maxCapacity", f"6 is not allowed; it must exceed minCapacity (6) {ROOM_TO_DEPLOY}."),
     ),
+    # --- the pinned image (R16) ---------------------------------------------------------------------------------
+    ({"imageId": "ami-123"}, {}, invalid("imageId", f"'ami-123' is not allowed; {AMI_RULE}")),
+    (
+        {"imageId": "ami-0123456789ABCDEF0"},
+        {},
+        invalid("imageId", f"'ami-0123456789ABCDEF0' is not allowed; {AMI_RULE}"),
+    ),
+    ({"imageId": "ami-0123456789abcdef"}, {}, invalid("imageId", f"'ami-0123456789abcdef' is not allowed; {AMI_RULE}")),
+    ({"imageId": "al2023-latest"}, {}, invalid("imageId", f"'al2023-latest' is not allowed; {AMI_RULE}")),
+    (
+        {"imageId": FRANKFURT_X86, "instanceType": "m7g.large"},
+        {},
+        invalid(
+            "imageId",
+            f"'{FRANKFURT_X86}' is not allowed; it is the pinned x86_64 image of eu-central-1, and instanceType "
+            "m7g.large runs arm64.",
+        ),
+    ),
+    (
+        {"imageId": IRELAND_X86},
+        {},
+        invalid(
+            "imageId",
+            f"'{IRELAND_X86}' is not allowed; it is the pinned image of eu-west-1; an AMI id belongs to one region, "
+            "and this is eu-central-1.",
+        ),
+    ),
+    (
+        {"region": "ap-southeast-7"},
+        {},
+        "No Amazon Linux 2023 image is pinned for x86_64 in ap-southeast-7 (instanceType t3.small): run "
+        "`make refresh-ami REFRESH_AMI_ARGS=--region=ap-southeast-7` with AWS credentials, or set 'imageId' to an "
+        "x86_64 AL2023 image of ap-southeast-7.",
+    ),
     # --- health checks, alarms ------------------------------------------------------------------------------
     (
         {"healthCheckIntervalSeconds": "2"},
@@ -496,7 +534,7 @@ BAD_CONFIGURATIONS: list[tuple[dict[str, Any], dict[str, str], str]] = [
         invalid(
             "standbySettings",
             "{'domainName': 'pay.example.com'} is not allowed; domainName is shared by both regions (the standby may "
-            "differ only in availabilityZones, certificateArn, instanceType, minCapacity, maxCapacity).",
+            "differ only in availabilityZones, certificateArn, instanceType, imageId, minCapacity, maxCapacity).",
         ),
     ),
     (
@@ -505,7 +543,7 @@ BAD_CONFIGURATIONS: list[tuple[dict[str, Any], dict[str, str], str]] = [
         invalid(
             "standbySettings",
             "{'dnsFailureThreshold': '1'} is not allowed; dnsFailureThreshold is shared by both regions (the standby "
-            "may differ only in availabilityZones, certificateArn, instanceType, minCapacity, maxCapacity).",
+            "may differ only in availabilityZones, certificateArn, instanceType, imageId, minCapacity, maxCapacity).",
         ),
     ),
     (

@@ -12,6 +12,7 @@ from payment_failover.rollout import RolloutTiming
 from tests.support import single, stack_with_network
 
 # 30 s checks, 2 to be healthy: the instance must hold /health for 60 s; PauseTime = 90 + (60 + 60) + 60 s.
+IMAGE_ID = "ami-0123456789abcdef0"
 SIGNAL_STATEMENT = {"Action": "cloudformation:SignalResource", "Effect": "Allow", "Resource": {"Ref": "AWS::StackId"}}
 ROLLOUT = RolloutTiming(health_check_interval_seconds=30, healthy_threshold=2)
 
@@ -24,6 +25,7 @@ def _template(instance_type: str = "t3.small", *, min_capacity: int = 6, max_cap
         vpc=network.vpc,
         subnets=network.private_subnets,
         instance_type=instance_type,
+        image_id=IMAGE_ID,
         min_capacity=min_capacity,
         max_capacity=max_capacity,
         service_port=8080,
@@ -119,19 +121,13 @@ def test_r17_a_single_az_cannot_be_prescaled_for_its_own_loss() -> None:
         prescaled_cpu_target(1)
 
 
-def test_r6_t3_small_on_amazon_linux_2023(template: Template, launch_data: dict) -> None:
+def test_r6_r16_t3_small_on_the_pinned_image_given_as_a_fixed_id(template: Template, launch_data: dict) -> None:
+    """Failure 10: the image id is a literal, not a parameter CloudFormation re-resolves at every deploy."""
     assert launch_data["InstanceType"] == "t3.small"
-    parameter = launch_data["ImageId"]["Ref"]
-    assert template.to_json()["Parameters"][parameter]["Default"] == (
-        "/aws/service/ami-amazon-linux-latest/al2023-ami-kernel-6.1-x86_64"
+    assert launch_data["ImageId"] == IMAGE_ID
+    assert "Parameters" not in template.to_json() or not any(
+        "Image" in str(p["Type"]) for p in template.to_json()["Parameters"].values()
     )
-
-
-def test_r6_graviton_instance_types_get_the_arm64_image() -> None:
-    template = _template(instance_type="m7g.large")
-    data = single(template, "AWS::EC2::LaunchTemplate")["LaunchTemplateData"]
-    default = template.to_json()["Parameters"][data["ImageId"]["Ref"]]["Default"]
-    assert default.endswith("al2023-ami-kernel-6.1-arm64")
 
 
 def test_r6_imdsv2_required(launch_data: dict) -> None:

@@ -247,3 +247,21 @@ def _templates(stage: cdk.Stage) -> dict[str, str]:
         text = json.dumps(Template.from_stack(stack).to_json(), sort_keys=True).replace(f"{path}/", "<stage>/")
         templates[stack.stack_name] = text
     return templates
+
+
+def test_r16_every_pipeline_stage_refuses_deletion_of_its_stacks_and_its_load_balancer(
+    synthesized: SynthesizedPipeline,
+) -> None:
+    """Pipeline stages always deploy for real (deploy=true): termination protection on both stacks, ALB deletion
+    protection on (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/using-cfn-protect-stacks.html)."""
+    for stage in (synthesized.stack.staging, synthesized.stack.production):
+        stacks = [child for child in stage.node.children if isinstance(child, cdk.Stack)]
+        assert len(stacks) >= 2
+        assert all(stack.termination_protection for stack in stacks)
+    (alb,) = (
+        Template.from_stack(synthesized.stack.production.service)
+        .find_resources("AWS::ElasticLoadBalancingV2::LoadBalancer")
+        .values()
+    )
+    attributes = {a["Key"]: a["Value"] for a in alb["Properties"]["LoadBalancerAttributes"]}
+    assert attributes["deletion_protection.enabled"] == "true"

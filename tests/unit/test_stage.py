@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import aws_cdk as cdk
 from aws_cdk.assertions import Match
 
 from tests.support import SynthesizedStage, single
@@ -175,3 +176,11 @@ def test_outputs_give_integration_tests_what_they_need(default_stage: Synthesize
         "VpcId",
     } <= set(outputs)
     assert outputs["ServiceUrl"]["Value"] == "https://eu-central-1.payments.example.com/health"
+
+
+def test_r16_a_synth_only_environment_has_no_stack_termination_protection(default_stage: SynthesizedStage) -> None:
+    """Without deploy=true (tests, the rehearsal, `make synth`) the stacks can be deleted; the ALB's own deletion
+    protection is always on (R19)."""
+    stacks = [child for child in default_stage.stage.node.children if isinstance(child, cdk.Stack)]
+    assert stacks
+    assert not any(stack.termination_protection for stack in stacks)
