@@ -13,6 +13,7 @@ import os
 import sys
 import threading
 import time
+from collections.abc import Callable
 from importlib.metadata import version
 from typing import Any
 
@@ -194,11 +195,79 @@ def patch_health_check_updates() -> None:
     HealthCheck.update_from_cloudformation_json = classmethod(update)  # type: ignore[method-assign,assignment]
 
 
+def _cloudwatch_alarm_model(cfn_type: str, arguments: Callable[[dict[str, Any]], dict[str, Any]]) -> type:
+    """A CloudFormation model for one kind of CloudWatch alarm: `arguments` maps its Properties to put_metric_alarm."""
+    from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
+    from moto.cloudwatch.models import cloudwatch_backends
+    from moto.core.common_models import CloudFormationModel
+
+    class CfnAlarmModel(CloudFormationModel):
+        __module__ = "moto.cloudwatch.models"  # moto files a model under the service its module path names
+
+        def __init__(self, alarm: Any) -> None:
+            self.alarm = alarm
+
+        @staticmethod
+        def cloudformation_type() -> str:
+            return cfn_type
+
+        @staticmethod
+        def cloudformation_name_type() -> str:
+            return "AlarmName"
+
+        @property
+        def physical_resource_id(self) -> str:
+            return str(self.alarm.name)
+
+        @classmethod
+        def has_cfn_attr(cls, attr: str) -> bool:
+            return attr == "Arn"
+
+        def get_cfn_attribute(self, attribute_name: str) -> Any:
+            if attribute_name == "Arn":
+                return self.alarm.alarm_arn
+            raise UnformattedGetAttTemplateException()
+
+        @classmethod
+        def create_from_cloudformation_json(
+            cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **_: Any
+        ) -> Any:
+            p = cloudformation_json["Properties"]
+            backend = cloudwatch_backends[account_id][region_name]
+            alarm = backend.put_metric_alarm(
+                name=p.get("AlarmName", resource_name),
+                description=p.get("AlarmDescription"),
+                alarm_actions=p.get("AlarmActions", []),
+                ok_actions=p.get("OKActions", []),
+                insufficient_data_actions=p.get("InsufficientDataActions", []),
+                actions_enabled=p.get("ActionsEnabled", True),
+                **arguments(p),
+            )
+            return cls(alarm)
+
+        @classmethod
+        def update_from_cloudformation_json(
+            cls,
+            original_resource: Any,
+            new_resource_name: str,
+            cloudformation_json: dict[str, Any],
+            account_id: str,
+            region_name: str,
+        ) -> Any:
+            return cls.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id, region_name)
+
+        @classmethod
+        def delete_from_cloudformation_json(
+            cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str
+        ) -> None:
+            cloudwatch_backends[account_id][region_name].delete_alarms([resource_name])
+
+    return CfnAlarmModel
+
+
 def add_cloudwatch_alarm_model() -> type:
     """CloudFormation creates AWS::CloudWatch::Alarm; moto 5.2.5 has no model and silently skips every alarm."""
-    from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
-    from moto.cloudwatch.models import Dimension, Metric, MetricDataQuery, MetricStat, cloudwatch_backends
-    from moto.core.common_models import CloudFormationModel
+    from moto.cloudwatch.models import Dimension, Metric, MetricDataQuery, MetricStat
 
     def queries(metrics: list[Any] | None) -> list[MetricDataQuery] | None:
         if not metrics:
@@ -228,159 +297,38 @@ def add_cloudwatch_alarm_model() -> type:
             )
         return result
 
-    class CfnAlarm(CloudFormationModel):
-        __module__ = "moto.cloudwatch.models"  # moto files a model under the service its module path names
+    def arguments(p: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "namespace": p.get("Namespace"),
+            "metric_name": p.get("MetricName"),
+            "metric_data_queries": queries(p.get("Metrics")),
+            "comparison_operator": p["ComparisonOperator"],
+            "evaluation_periods": p["EvaluationPeriods"],
+            "datapoints_to_alarm": p.get("DatapointsToAlarm"),
+            "period": p.get("Period"),
+            "threshold": p.get("Threshold"),
+            "statistic": p.get("Statistic"),
+            "extended_statistic": p.get("ExtendedStatistic"),
+            "dimensions": p.get("Dimensions", []),
+            "unit": p.get("Unit"),
+            "treat_missing_data": p.get("TreatMissingData"),
+            "evaluate_low_sample_count_percentile": p.get("EvaluateLowSampleCountPercentile"),
+            "threshold_metric_id": p.get("ThresholdMetricId"),
+            "tags": p.get("Tags", []),
+        }
 
-        def __init__(self, alarm: Any) -> None:
-            self.alarm = alarm
-
-        @staticmethod
-        def cloudformation_type() -> str:
-            return "AWS::CloudWatch::Alarm"
-
-        @staticmethod
-        def cloudformation_name_type() -> str:
-            return "AlarmName"
-
-        @property
-        def physical_resource_id(self) -> str:
-            return str(self.alarm.name)
-
-        @classmethod
-        def has_cfn_attr(cls, attr: str) -> bool:
-            return attr == "Arn"
-
-        def get_cfn_attribute(self, attribute_name: str) -> Any:
-            if attribute_name == "Arn":
-                return self.alarm.alarm_arn
-            raise UnformattedGetAttTemplateException()
-
-        @classmethod
-        def create_from_cloudformation_json(
-            cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **_: Any
-        ) -> CfnAlarm:
-            p = cloudformation_json["Properties"]
-            alarm = cloudwatch_backends[account_id][region_name].put_metric_alarm(
-                name=p.get("AlarmName", resource_name),
-                namespace=p.get("Namespace"),
-                metric_name=p.get("MetricName"),
-                metric_data_queries=queries(p.get("Metrics")),
-                comparison_operator=p["ComparisonOperator"],
-                evaluation_periods=p["EvaluationPeriods"],
-                datapoints_to_alarm=p.get("DatapointsToAlarm"),
-                period=p.get("Period"),
-                threshold=p.get("Threshold"),
-                statistic=p.get("Statistic"),
-                extended_statistic=p.get("ExtendedStatistic"),
-                description=p.get("AlarmDescription"),
-                dimensions=p.get("Dimensions", []),
-                alarm_actions=p.get("AlarmActions", []),
-                ok_actions=p.get("OKActions", []),
-                insufficient_data_actions=p.get("InsufficientDataActions", []),
-                unit=p.get("Unit"),
-                actions_enabled=p.get("ActionsEnabled", True),
-                treat_missing_data=p.get("TreatMissingData"),
-                evaluate_low_sample_count_percentile=p.get("EvaluateLowSampleCountPercentile"),
-                threshold_metric_id=p.get("ThresholdMetricId"),
-                tags=p.get("Tags", []),
-            )
-            return cls(alarm)
-
-        @classmethod
-        def update_from_cloudformation_json(
-            cls,
-            original_resource: Any,
-            new_resource_name: str,
-            cloudformation_json: dict[str, Any],
-            account_id: str,
-            region_name: str,
-        ) -> CfnAlarm:
-            return cls.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id, region_name)
-
-        @classmethod
-        def delete_from_cloudformation_json(
-            cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str
-        ) -> None:
-            cloudwatch_backends[account_id][region_name].delete_alarms([resource_name])
-
-    return CfnAlarm
+    return _cloudwatch_alarm_model("AWS::CloudWatch::Alarm", arguments)
 
 
 def add_cloudwatch_composite_alarm_model() -> type:
     """CloudFormation creates AWS::CloudWatch::CompositeAlarm; moto 5.2.5 has no model (its Alarm holds a rule)."""
-    from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
-    from moto.cloudwatch.models import cloudwatch_backends
-    from moto.core.common_models import CloudFormationModel
 
-    class CfnCompositeAlarm(CloudFormationModel):
-        __module__ = "moto.cloudwatch.models"
+    def arguments(p: dict[str, Any]) -> dict[str, Any]:
+        # moto keeps a composite alarm as a metric alarm with a rule and no metric.
+        unused = ("namespace", "metric_name", "comparison_operator", "evaluation_periods", "period", "threshold")
+        return {**dict.fromkeys(unused), "statistic": None, "dimensions": [], "rule": p["AlarmRule"]}
 
-        def __init__(self, alarm: Any) -> None:
-            self.alarm = alarm
-
-        @staticmethod
-        def cloudformation_type() -> str:
-            return "AWS::CloudWatch::CompositeAlarm"
-
-        @staticmethod
-        def cloudformation_name_type() -> str:
-            return "AlarmName"
-
-        @property
-        def physical_resource_id(self) -> str:
-            return str(self.alarm.name)
-
-        @classmethod
-        def has_cfn_attr(cls, attr: str) -> bool:
-            return attr == "Arn"
-
-        def get_cfn_attribute(self, attribute_name: str) -> Any:
-            if attribute_name == "Arn":
-                return self.alarm.alarm_arn
-            raise UnformattedGetAttTemplateException()
-
-        @classmethod
-        def create_from_cloudformation_json(
-            cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **_: Any
-        ) -> CfnCompositeAlarm:
-            p = cloudformation_json["Properties"]
-            alarm = cloudwatch_backends[account_id][region_name].put_metric_alarm(
-                name=p.get("AlarmName", resource_name),
-                namespace=None,  # type: ignore[arg-type]
-                metric_name=None,  # type: ignore[arg-type]
-                comparison_operator=None,  # type: ignore[arg-type]
-                evaluation_periods=None,  # type: ignore[arg-type]
-                period=None,  # type: ignore[arg-type]
-                threshold=None,  # type: ignore[arg-type]
-                statistic=None,  # type: ignore[arg-type]
-                description=p.get("AlarmDescription"),
-                dimensions=[],
-                alarm_actions=p.get("AlarmActions", []),
-                ok_actions=p.get("OKActions", []),
-                insufficient_data_actions=p.get("InsufficientDataActions", []),
-                actions_enabled=p.get("ActionsEnabled", True),
-                rule=p["AlarmRule"],
-            )
-            return cls(alarm)
-
-        @classmethod
-        def update_from_cloudformation_json(
-            cls,
-            original_resource: Any,
-            new_resource_name: str,
-            cloudformation_json: dict[str, Any],
-            account_id: str,
-            region_name: str,
-        ) -> CfnCompositeAlarm:
-            return cls.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id, region_name)
-
-        @classmethod
-        def delete_from_cloudformation_json(
-            cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str
-        ) -> None:
-            cloudwatch_backends[account_id][region_name].delete_alarms([resource_name])
-
-    return CfnCompositeAlarm
+    return _cloudwatch_alarm_model("AWS::CloudWatch::CompositeAlarm", arguments)
 
 
 # moto finds models through CloudFormationModel.__subclasses__(), which holds only weak references.
