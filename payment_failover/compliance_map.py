@@ -76,10 +76,19 @@ REQUIREMENTS = (
     Requirement(
         "10.2",
         "audit logs capture user and system activity",
-        "ALB access logs, VPC flow logs, AWS WAF logs of every request, FIS experiment logs.",
-        ("test_r19_waf_logs_go_to_an_encrypted_aws_waf_logs_group_kept_beyond_a_year",),
-        "AWS CloudTrail (management and S3 data events) in every region; instance-level logs and Session Manager "
-        "session logs are not yet shipped (see What is left).",
+        "ALB access logs, VPC flow logs, AWS WAF logs of every request, FIS experiment logs; on every instance the "
+        "CloudWatch agent ships the system log, the authentication log and the health service's log (an instance "
+        "whose logs cannot leave it never joins the fleet); Session Manager sessions through the tier's Session "
+        "document are streamed to their own log group.",
+        (
+            "test_r19_waf_logs_go_to_an_encrypted_aws_waf_logs_group_kept_beyond_a_year",
+            "test_r19_the_fleet_user_data_carries_the_agent_configuration_of_its_own_log_groups",
+            "test_r19_sessions_stream_encrypted_into_their_group_and_end_after_15_idle_minutes",
+            "test_r19_a_package_that_cannot_be_installed_fails_the_step_and_starts_no_agent",
+        ),
+        "AWS CloudTrail (management and S3 data events) in every region; attaching the operator session policy to "
+        "the roles that may open shells (without it, a session with the account's default document may go "
+        "unlogged).",
     ),
     Requirement(
         "10.3",
@@ -96,8 +105,12 @@ REQUIREMENTS = (
     Requirement(
         "10.5.1",
         "audit log history is retained for at least 12 months",
-        "Every log group and the access-log bucket keep 18 months (545 days).",
-        ("test_r19_logs_move_to_infrequent_access_and_expire_well_after_the_pci_year",),
+        "Every log group (network, WAF, drill, instance and session logs) and the access-log bucket keep 18 "
+        "months (545 days).",
+        (
+            "test_r19_logs_move_to_infrequent_access_and_expire_well_after_the_pci_year",
+            "test_r19_four_log_groups_encrypted_with_the_archive_key_kept_18_months_and_retained",
+        ),
         "CloudTrail retention of at least 12 months.",
     ),
     Requirement(
@@ -106,6 +119,17 @@ REQUIREMENTS = (
         "CloudWatch alarms to the failover topic (KMS-encrypted, TLS-only) on health, errors and WAF block spikes.",
         ("test_r8_every_regional_alarm_pages_and_clears_through_the_topic",),
         "Amazon GuardDuty and AWS Security Hub with the PCI DSS standard; a daily log review process.",
+    ),
+    Requirement(
+        "8.2.8",
+        "idle sessions require re-authentication after 15 minutes",
+        "The tier's Session document ends a Session Manager session idle for 15 minutes; the operator policy "
+        "allows sessions on this fleet only through that document.",
+        (
+            "test_r19_sessions_stream_encrypted_into_their_group_and_end_after_15_idle_minutes",
+            "test_r19_operators_open_sessions_on_this_fleet_only_and_only_through_the_logging_document",
+        ),
+        "Console and identity-provider session timeouts for the people who operate the account.",
     ),
     Requirement(
         "8.4",

@@ -15,6 +15,7 @@ from constructs import IConstruct
 
 PCI = "PCI.DSS.321"
 NIST = "NIST.800.53.R5"
+IAM5 = "AwsSolutions::AwsSolutions-IAM5"
 
 
 def apply_compliance_checks(scope: IConstruct) -> None:
@@ -69,11 +70,12 @@ LOG_BUCKET_NOT_SELF_LOGGED = Acknowledgment(
 
 
 _DRILL_ARN = "arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>"
-DRILL_INSTANCES = Acknowledgment(
+FLEET_INSTANCES = Acknowledgment(
     id=f"AwsSolutions::AwsSolutions-IAM5[Resource::{_DRILL_ARN}:instance/*]",
     reason=(
-        "The AZ-loss drill stops whichever instances the ASG runs at that moment; their ids are unknown at "
-        "deploy time, so the statement is scoped by the aws:autoscaling:groupName tag of this ASG instead."
+        "The ASG's instance ids are unknown at deploy time, so statements on them are scoped by tag instead: the "
+        "AZ-loss drill stops only instances tagged with this ASG's aws:autoscaling:groupName; operators open shells "
+        "only on instances with the fleet's Name tag and only through the logging Session document."
     ),
 )
 DRILL_NETWORK_ACLS = Acknowledgment(
@@ -108,6 +110,24 @@ DRILL_DESCRIBE_AND_LOGS = Acknowledgment(
 )
 
 
+_ACCOUNT_ARN = "arn:<AWS::Partition>:{service}:<AWS::Region>:<AWS::AccountId>"
+INSTANCE_LOG_GROUP_LOOKUP = Acknowledgment(
+    id=f"{IAM5}[Resource::{_ACCOUNT_ARN.format(service='logs')}:log-group:*]",
+    reason=(
+        "logs:DescribeLogGroups only: Session Manager checks that the sessions' log group is encrypted before it "
+        "streams into it, and the call is authorised on the account's log-group pattern, not on one group. "
+        "Writing is granted on this stack's four log groups alone."
+    ),
+)
+OPERATOR_OWN_SESSIONS = Acknowledgment(
+    id=f"{IAM5}[Resource::{_ACCOUNT_ARN.format(service='ssm')}:session/<aws:userid>-*]",
+    reason=(
+        "Session ids are generated per session and start with the caller's user id: an operator may resume or end "
+        "their own sessions only (the pattern AWS documents for Session Manager end users)."
+    ),
+)
+
+
 # PCI DSS 3.2.1 and NIST 800-53 R5 (R19).
 PUBLIC_SUBNET_ROUTES_PCI, PUBLIC_SUBNET_ROUTES_NIST = _in_both_packs(
     "VPCNoUnrestrictedRouteToIGW",
@@ -123,8 +143,9 @@ DEFAULT_SECURITY_GROUP_PCI, DEFAULT_SECURITY_GROUP_NIST = _in_both_packs(
 GENERATED_ROLE_POLICIES_PCI, GENERATED_ROLE_POLICIES_NIST = _in_both_packs(
     "IAMNoInlinePolicy",
     "These inline policies are CDK grants on one role each (VPC flow-log delivery, the AZ-loss drill, the "
-    "instances' cloudformation:SignalResource on this stack), scoped to the resources of this stack and deleted "
-    "with the role; a managed policy would be a separately attachable object with the same content.",
+    "instances' cloudformation:SignalResource on this stack and writes into their own log groups), scoped to the "
+    "resources of this stack and deleted with the role; a managed policy would be a separately attachable object "
+    "with the same content.",
 )
 ALB_LOG_BUCKET_SSE_S3_PCI, ALB_LOG_BUCKET_SSE_S3_NIST = _in_both_packs(
     "S3DefaultEncryptionKMS",
@@ -162,6 +183,7 @@ def acknowledge_service_findings(
     network: IConstruct,
     public_security_group: IConstruct,
     instance_role: IConstruct,
+    operator_session_policy: IConstruct,
     access_log_bucket: IConstruct,
     http_redirect_listener: IConstruct,
     drills_role: IConstruct,
@@ -179,8 +201,12 @@ def acknowledge_service_findings(
     )
     Validations.of(public_security_group).acknowledge(PUBLIC_HTTPS_ENTRY)
     Validations.of(instance_role).acknowledge(
-        SESSION_MANAGER_POLICY, GENERATED_ROLE_POLICIES_PCI, GENERATED_ROLE_POLICIES_NIST
+        SESSION_MANAGER_POLICY,
+        GENERATED_ROLE_POLICIES_PCI,
+        GENERATED_ROLE_POLICIES_NIST,
+        INSTANCE_LOG_GROUP_LOOKUP,
     )
+    Validations.of(operator_session_policy).acknowledge(FLEET_INSTANCES, OPERATOR_OWN_SESSIONS)
     Validations.of(access_log_bucket).acknowledge(
         LOG_BUCKET_NOT_SELF_LOGGED,
         ALB_LOG_BUCKET_SSE_S3_PCI,
@@ -193,7 +219,7 @@ def acknowledge_service_findings(
     Validations.of(http_redirect_listener).acknowledge(REDIRECT_LISTENER_PCI, REDIRECT_LISTENER_NIST)
     Validations.of(gray_failure_detectors).acknowledge(DETECTORS_WITHOUT_ACTIONS)
     Validations.of(drills_role).acknowledge(
-        DRILL_INSTANCES,
+        FLEET_INSTANCES,
         DRILL_NETWORK_ACLS,
         DRILL_SUBNETS,
         DRILL_KMS_GRANTS,
@@ -205,7 +231,6 @@ def acknowledge_service_findings(
 
 # The delivery pipeline (R14). CDK Pipelines generates these roles and buckets; the rule ids embed
 # generated logical ids, account and region, so they are derived from the stack in code below.
-IAM5 = "AwsSolutions::AwsSolutions-IAM5"
 PIPELINE_GRANT_ACTIONS = (
     "s3:Abort*",
     "s3:DeleteObject*",

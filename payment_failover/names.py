@@ -83,6 +83,14 @@ class ResourceNames:
     def web_acl(self) -> str:
         return self.base
 
+    @property
+    def session_document(self) -> str:
+        return f"{self.base}-shell"
+
+    @property
+    def operator_policy(self) -> str:
+        return f"{self.base}-operator-sessions"
+
 
 def _elb_name(name: str) -> str:
     if len(name) > ELB_NAME_LIMIT:

@@ -85,3 +85,9 @@ def single(template: Template, type_: str) -> dict[str, Any]:
     found = list(template.find_resources(type_).values())
     assert len(found) == 1, f"expected one {type_}, found {len(found)}"
     return found[0]["Properties"]
+
+
+def user_data_script(launch_data: dict[str, Any]) -> str:
+    """A launch template's user data with each CloudFormation reference shown as <Ref:Name>."""
+    parts = launch_data["UserData"]["Fn::Base64"]["Fn::Join"][1]
+    return "".join(part if isinstance(part, str) else f"<Ref:{part['Ref']}>" for part in parts)

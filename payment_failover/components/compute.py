@@ -17,9 +17,12 @@ RUNTIME_DIR = Path(__file__).resolve().parent.parent / "runtime"
 HEALTH_SERVICE_FILE = RUNTIME_DIR / "health_service.py"
 HEALTH_UNIT_FILE = RUNTIME_DIR / "payment-health.service"
 SIGNAL_SCRIPT_FILE = RUNTIME_DIR / "signal_when_healthy.sh"
+SHIP_LOGS_FILE = RUNTIME_DIR / "ship_logs.sh"
 INSTALL_DIR = "/opt/payment-failover"
 UNIT_NAME = "payment-health.service"
 SIGNAL_SCRIPT_PATH = f"{INSTALL_DIR}/signal_when_healthy.sh"
+SHIP_LOGS_PATH = f"{INSTALL_DIR}/ship_logs.sh"
+AGENT_CONFIG_PATH = f"{INSTALL_DIR}/cloudwatch-agent.json"
 HEALTH_PATH = "/health"
 SIGNAL_POLL_SECONDS = 5
 HEALTH_CHECK_GRACE_SECONDS = 300
@@ -60,13 +63,23 @@ def health_service_commands(*, port: int) -> list[str]:
     ]
 
 
-def health_gated_commands(
-    *, port: int, stack_name: str, resource: str, region: str, timing: RolloutTiming
-) -> list[str]:
-    """The whole user data (R6, R16): install the signal script, then the health service, then wait and signal.
+def log_shipping_commands(*, agent_config: str) -> list[str]:
+    """User-data commands that ship the instance's logs off it before anything worth logging runs (R19)."""
+    return [
+        _write_file(SHIP_LOGS_PATH, SHIP_LOGS_FILE.read_text(), mode="0755"),
+        _write_file(AGENT_CONFIG_PATH, agent_config, mode="0644"),
+        f"{SHIP_LOGS_PATH} --agent-config {AGENT_CONFIG_PATH}",
+    ]
 
-    Any failing step before the wait signals failure at once through the ERR trap, so a broken build fails
-    its batch within seconds instead of after the PauseTime.
+
+def health_gated_commands(
+    *, port: int, stack_name: str, resource: str, region: str, timing: RolloutTiming, agent_config: str
+) -> list[str]:
+    """The whole user data (R6, R16, R19): install the signal script, ship logs, start the health service, then
+    wait and signal.
+
+    Any failing step before the wait signals failure at once through the ERR trap, so a broken build (or an
+    instance whose logs could not leave it) fails its batch within seconds instead of after the PauseTime.
     """
     signal = f"{SIGNAL_SCRIPT_PATH} --stack {stack_name} --resource {resource} --region {region}"
     return [
@@ -74,6 +87,7 @@ def health_gated_commands(
         f"install -d -m 0755 {INSTALL_DIR}",
         _write_file(SIGNAL_SCRIPT_PATH, SIGNAL_SCRIPT_FILE.read_text(), mode="0755"),
         f"trap '{signal} --failed' ERR",
+        *log_shipping_commands(agent_config=agent_config),
         *health_service_commands(port=port),
         "trap - ERR",
         f"{signal} --url http://127.0.0.1:{port}{HEALTH_PATH}"
@@ -107,6 +121,7 @@ class Compute(Construct):
         name: str,
         notifications_topic: sns.ITopic,
         rollout: RolloutTiming,
+        agent_config: str,
     ) -> None:
         super().__init__(scope, id_)
         if max_capacity <= min_capacity:
@@ -125,7 +140,9 @@ class Compute(Construct):
             "InstanceRole",
             assumed_by=iam.ServicePrincipal("ec2.amazonaws.com"),
             # The ASG's `signals` add one statement: cloudformation:SignalResource on this stack only.
-            description="Payment instances: Session Manager access and signalling their own stack only",
+            description=(
+                "Payment instances: Session Manager access, their own log groups and signalling their own stack only"
+            ),
             managed_policies=[iam.ManagedPolicy.from_aws_managed_policy_name("AmazonSSMManagedInstanceCore")],
         )
         ec2_type = ec2.InstanceType(instance_type)
@@ -211,6 +228,7 @@ class Compute(Construct):
                 resource=Stack.of(self).get_logical_id(cfn_group),
                 region=Aws.REGION,
                 timing=rollout,
+                agent_config=agent_config,
             )
         )
         # Replacements outside deployments (health, rebalancing, instance refresh) launch first and terminate

@@ -23,6 +23,7 @@ from payment_failover.components.compute import Compute
 from payment_failover.components.dashboard import FailoverDashboard
 from payment_failover.components.dns_failover import RegionalEndpoint, regional_name
 from payment_failover.components.gray_failure import GrayFailureAlarms
+from payment_failover.components.instance_logs import InstanceLogs
 from payment_failover.components.load_balancer import HealthCheckTiming, LoadBalancer
 from payment_failover.components.log_encryption import LogArchive
 from payment_failover.components.metrics import WebTierMetrics
@@ -96,6 +97,13 @@ class ServiceStack(ZonalStack):
         alerting = FailoverTopic(
             self, "Alerting", topic_name=names.topic, alarm_email=settings.alarm_email, autoscaling_publishes=True
         )
+        instance_logs = InstanceLogs(
+            self,
+            "InstanceLogs",
+            log_archive=log_archive,
+            session_document_name=names.session_document,
+            operator_policy_name=names.operator_policy,
+        )
         compute = Compute(
             self,
             "Compute",
@@ -113,7 +121,10 @@ class ServiceStack(ZonalStack):
                 health_check_interval_seconds=health_check.interval_seconds,
                 healthy_threshold=health_check.healthy_threshold,
             ),
+            agent_config=instance_logs.agent_config_json(),
         )
+        instance_logs.allow_instances(compute.role)
+        instance_logs.allow_operators_on(fleet_name_tag=names.auto_scaling_group)
         # Registering the group also opens the service port from the ALB's security group only (R7).
         load_balancer.target_group.add_target(compute.auto_scaling_group)
         _pin_rule_ids(load_balancer.security_group, compute.security_group)
@@ -194,6 +205,7 @@ class ServiceStack(ZonalStack):
         self.network = network
         self.access_logs = access_logs
         self.log_archive = log_archive
+        self.instance_logs = instance_logs
         self.firewall = firewall
         self.waf_blocked_spike = waf_blocked_spike
         self.alerting = alerting
@@ -224,6 +236,14 @@ class ServiceStack(ZonalStack):
             ),
             "VpcId": (self.network.vpc.vpc_id, "VPC of the web tier"),
             "FailoverTopicArn": (self.alerting.topic.topic_arn, "SNS topic for failover events"),
+            "SessionDocumentName": (
+                self.instance_logs.session_document.ref,
+                "aws ssm start-session --document-name <this> --target <instance>: a logged shell",
+            ),
+            "OperatorSessionPolicyArn": (
+                self.instance_logs.operator_policy.managed_policy_arn,
+                "Attach to the roles that may open shells on this fleet",
+            ),
             "DashboardUrl": (
                 f"https://{self.region}.console.aws.amazon.com/cloudwatch/home?region={self.region}"
                 f"#dashboards:name={self.dashboard.dashboard.dashboard_name}",

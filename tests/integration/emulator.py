@@ -74,6 +74,23 @@ def patch_log_group_kms_key() -> None:
     models.LogGroup.create_from_cloudformation_json = classmethod(create_group)  # type: ignore[method-assign,assignment]
 
 
+def patch_ssm_document_content() -> None:
+    """CloudFormation takes an AWS::SSM::Document's JSON Content as an object; moto stores it as Python's repr."""
+    from moto.ssm import models
+
+    create = models.Document.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]
+
+    def create_document(
+        cls: type, /, name: str, cfn: dict[str, Any], account_id: str, region: str, **kwargs: Any
+    ) -> Any:
+        props = cfn.setdefault("Properties", {})
+        if isinstance(props.get("Content"), dict):
+            props["Content"] = json.dumps(props["Content"])
+        return create(cls, name, cfn, account_id, region, **kwargs)
+
+    models.Document.create_from_cloudformation_json = classmethod(create_document)  # type: ignore[method-assign,assignment]
+
+
 def patch_target_group_attributes() -> None:
     """CloudFormation answers Fn::GetAtt on a target group (TargetGroupFullName, ...); moto's has no attributes."""
     from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
@@ -341,6 +358,7 @@ def apply_patches() -> None:
     patch_hosted_zone_ids()
     patch_kms_key_properties()
     patch_log_group_kms_key()
+    patch_ssm_document_content()
     patch_target_group_attributes()
     patch_load_balancer_attributes()
     patch_auto_scaling_group_arn()

@@ -9,12 +9,13 @@ from aws_cdk.assertions import Match, Template
 from payment_failover.components import compute
 from payment_failover.components.compute import CPU_CEILING_PERCENT, Compute, prescaled_cpu_target
 from payment_failover.rollout import RolloutTiming
-from tests.support import single, stack_with_network
+from tests.support import single, stack_with_network, user_data_script
 
-# 30 s checks, 2 to be healthy: the instance must hold /health for 60 s; PauseTime = 90 + (60 + 60) + 60 s.
+# 30 s checks, 2 to be healthy: the instance must hold /health for 60 s; PauseTime = 120 + (60 + 60) + 60 s.
 IMAGE_ID = "ami-0123456789abcdef0"
 SIGNAL_STATEMENT = {"Action": "cloudformation:SignalResource", "Effect": "Allow", "Resource": {"Ref": "AWS::StackId"}}
 ROLLOUT = RolloutTiming(health_check_interval_seconds=30, healthy_threshold=2)
+AGENT_CONFIG = '{"logs": {"logs_collected": {"files": {"collect_list": [{"file_path": "/var/log/secure"}]}}}}'
 
 
 def _template(instance_type: str = "t3.small", *, min_capacity: int = 6, max_capacity: int = 9) -> Template:
@@ -32,14 +33,9 @@ def _template(instance_type: str = "t3.small", *, min_capacity: int = 6, max_cap
         name="payment-failover-test",
         notifications_topic=sns.Topic(stack, "Events"),
         rollout=ROLLOUT,
+        agent_config=AGENT_CONFIG,
     )
     return Template.from_stack(stack)
-
-
-def _user_data(launch_data: dict) -> str:
-    """The user data script with each CloudFormation reference shown as <Ref:Name>."""
-    parts = launch_data["UserData"]["Fn::Base64"]["Fn::Join"][1]
-    return "".join(part if isinstance(part, str) else f"<Ref:{part['Ref']}>" for part in parts)
 
 
 def _group(template: Template) -> tuple[str, dict]:
@@ -164,7 +160,7 @@ def test_r6_no_ssh_key_and_session_manager_only_role(template: Template, launch_
 
 
 def test_r6_user_data_installs_and_starts_the_health_service(launch_data: dict) -> None:
-    script = _user_data(launch_data)
+    script = user_data_script(launch_data)
     assert compute.HEALTH_SERVICE_FILE.read_text().strip() in script
     assert "Environment=HEALTH_PORT=8080" in script
     assert "systemctl enable --now payment-health.service" in script
@@ -221,7 +217,7 @@ def test_r16_creation_waits_for_a_success_signal_from_every_instance_of_the_mini
     _, group = _group(template)
     assert group["CreationPolicy"] == {
         "AutoScalingCreationPolicy": {"MinSuccessfulInstancesPercent": 100},
-        "ResourceSignal": {"Count": 6, "Timeout": "PT4M30S"},
+        "ResourceSignal": {"Count": 6, "Timeout": "PT5M"},
     }
 
 
@@ -235,14 +231,14 @@ def test_r16_rolling_update_waits_for_every_new_instances_signal_while_the_minim
         "MinSuccessfulInstancesPercent": 100,
         "MinInstancesInService": 6,
         "MaxBatchSize": 3,
-        "PauseTime": "PT4M30S",
+        "PauseTime": "PT5M",
     }
     assert rolling["MinInstancesInService"] < int(group["Properties"]["MaxSize"])
 
 
 def test_r16_pause_time_covers_boot_the_signal_deadline_and_a_margin() -> None:
     assert (ROLLOUT.settle_seconds, ROLLOUT.signal_deadline_seconds) == (60, 120)
-    assert ROLLOUT.pause_seconds == 90 + 120 + 60 > ROLLOUT.time_to_healthy_seconds
+    assert ROLLOUT.pause_seconds == 120 + 120 + 60 > ROLLOUT.time_to_healthy_seconds
 
 
 def test_r16_a_batch_never_exceeds_the_room_above_the_minimum() -> None:
@@ -259,7 +255,7 @@ def test_r16_user_data_ends_by_signalling_the_group_after_waiting_for_its_own_he
     template: Template, launch_data: dict
 ) -> None:
     logical_id, _ = _group(template)
-    lines = _user_data(launch_data).rstrip().splitlines()
+    lines = user_data_script(launch_data).rstrip().splitlines()
     assert lines[-1] == (
         f"{compute.SIGNAL_SCRIPT_PATH} --stack <Ref:AWS::StackName> --resource {logical_id}"
         " --region <Ref:AWS::Region> --url http://127.0.0.1:8080/health --deadline 120 --settle 60 --interval 5"
@@ -267,13 +263,25 @@ def test_r16_user_data_ends_by_signalling_the_group_after_waiting_for_its_own_he
 
 
 def test_r16_user_data_embeds_the_tested_signal_script_and_fails_fast_on_any_earlier_error(launch_data: dict) -> None:
-    script = _user_data(launch_data)
+    script = user_data_script(launch_data)
     assert compute.SIGNAL_SCRIPT_FILE.read_text().strip() in script
     trap = script.index("trap '/opt/payment-failover/signal_when_healthy.sh --stack")
     assert "--failed' ERR" in script[trap : script.index("\n", trap)]
     assert (
         script.index("set -euo pipefail") < trap < script.index("systemctl enable --now") < script.index("trap - ERR")
     )
+
+
+def test_r19_logs_are_shipped_before_the_health_service_starts_and_a_shipping_failure_fails_the_instance(
+    launch_data: dict,
+) -> None:
+    """The tested runtime/ship_logs.sh and the agent configuration are embedded; they run inside the ERR trap
+    (a failure signals failure) and before the health service, so its first lines already leave the instance."""
+    script = user_data_script(launch_data)
+    assert compute.SHIP_LOGS_FILE.read_text().strip() in script
+    assert f"cat > {compute.AGENT_CONFIG_PATH} <<'PAYMENT_FAILOVER_EOF'\n{AGENT_CONFIG}\n" in script
+    run = script.index(f"\n{compute.SHIP_LOGS_PATH} --agent-config {compute.AGENT_CONFIG_PATH}\n")
+    assert script.index("--failed' ERR") < run < script.index("systemctl enable --now payment-health.service")
 
 
 def test_r16_the_instance_role_may_signal_only_its_own_stack(template: Template) -> None:
