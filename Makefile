@@ -119,7 +119,7 @@ catalogue: setup
 
 flags: setup
 	$(CDK) flags --unstable=flags --set --all --recommended --yes
-	# Deliberate: no Lambda-backed custom resource to empty the default security group (README, Decisions).
+	# Deliberate: the default security group is emptied by the stack's one SDK-call function, not CDK's own (README, Egress control).
 	$(CDK) flags --unstable=flags --set @aws-cdk/aws-ec2:restrictDefaultSecurityGroup --value false --yes
 	# Deliberate: a future cross-stack reference would be strong (none exists: README, Region failover);
 	# target-partitions is the commercial partition alone, the only one the settings accept (README, Decisions).

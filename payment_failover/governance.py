@@ -105,7 +105,9 @@ DRILL_DESCRIBE_AND_LOGS = Acknowledgment(
         "Calls that resolve drill targets (EC2, Auto Scaling, tag and ARC list/describe calls) and the CloudWatch "
         "Logs delivery calls FIS uses for experiment logs do not support resource-level permissions; they read or "
         "deliver, never change. The two that change something are scoped by condition: ec2:InjectApiError to this "
-        "ASG (ec2:FisTargetArns) and zonal shifts to this ALB and ASG (arc-zonal-shift:ResourceIdentifier)."
+        "ASG (ec2:FisTargetArns) and zonal shifts to this ALB and ASG (arc-zonal-shift:ResourceIdentifier). The "
+        "same holds for ec2:DescribeManagedPrefixLists, the deploy-time lookup of the S3 prefix list id that "
+        "CloudFormation does not return."
     ),
 )
 
@@ -136,16 +138,16 @@ PUBLIC_SUBNET_ROUTES_PCI, PUBLIC_SUBNET_ROUTES_NIST = _in_both_packs(
 )
 DEFAULT_SECURITY_GROUP_PCI, DEFAULT_SECURITY_GROUP_NIST = _in_both_packs(
     "VPCDefaultSecurityGroupClosed",
-    "No resource of the tier uses the VPC's default security group: every ENI gets its own group with described "
-    "rules. Emptying the default group needs CDK's Lambda-backed custom resource (restrictDefaultSecurityGroup, "
-    "off by decision, README); the account's Security Hub control EC2.2 reports the group instead.",
+    "The default group is emptied at deploy time: ClosedDefaultSecurityGroup revokes its two rules through the "
+    "stack's one SDK-call function, which also looks up the S3 prefix list. The rule recognises only CDK's own "
+    "Custom::VpcRestrictDefaultSG, whose second Lambda function and role this tier does not add.",
 )
 GENERATED_ROLE_POLICIES_PCI, GENERATED_ROLE_POLICIES_NIST = _in_both_packs(
     "IAMNoInlinePolicy",
     "These inline policies are CDK grants on one role each (VPC flow-log delivery, the AZ-loss drill, the "
-    "instances' cloudformation:SignalResource on this stack and writes into their own log groups), scoped to the "
-    "resources of this stack and deleted with the role; a managed policy would be a separately attachable object "
-    "with the same content.",
+    "instances' cloudformation:SignalResource on this stack and writes into their own log groups, the deploy-time "
+    "SDK calls: the prefix-list lookup and the default group's two revokes), scoped to the resources of this stack "
+    "and deleted with the role; a managed policy would be a separately attachable object with the same content.",
 )
 ALB_LOG_BUCKET_SSE_S3_PCI, ALB_LOG_BUCKET_SSE_S3_NIST = _in_both_packs(
     "S3DefaultEncryptionKMS",
@@ -169,6 +171,36 @@ REDIRECT_LISTENER_PCI, REDIRECT_LISTENER_NIST = _in_both_packs(
 )
 
 
+# The deploy-time SDK calls (components/sdk_calls.py): CDK's singleton function behind AwsCustomResource.
+SDK_CALL_BASIC_EXECUTION = Acknowledgment(
+    id="AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]",
+    reason=(
+        "CDK's deploy-time SDK-call function writes its own log lines with the policy AWS maintains for exactly "
+        "that; its log group is the tier's KMS-encrypted one, and its calls are granted by separate scoped policies."
+    ),
+)
+SDK_CALL_OUTSIDE_VPC_PCI, SDK_CALL_OUTSIDE_VPC_NIST = _in_both_packs(
+    "LambdaInsideVPC",
+    "The SDK-call function runs only while CloudFormation deploys, calls the EC2 API alone (one describe, two "
+    "revokes on the default group) and touches no cardholder data; inside the VPC it would need the internet "
+    "egress from the private subnets that the egress control removes, or one more interface endpoint.",
+)
+SDK_CALL_CONCURRENCY = Acknowledgment(
+    id=f"{NIST}::{NIST}-LambdaConcurrency",
+    reason=(
+        "The SDK-call function runs only when CloudFormation creates or updates one of its three custom resources; "
+        "reserved concurrency would only throttle those deploy-time calls against each other."
+    ),
+)
+SDK_CALL_DLQ = Acknowledgment(
+    id=f"{NIST}::{NIST}-LambdaDLQ",
+    reason=(
+        "A failed SDK call is reported to CloudFormation, which fails and rolls back the deployment; a dead-letter "
+        "queue would hold an event nobody acts on."
+    ),
+)
+
+
 DETECTORS_WITHOUT_ACTIONS = Acknowledgment(
     id=f"{NIST}::{NIST}-CloudWatchAlarmAction",
     reason=(
@@ -188,6 +220,8 @@ def acknowledge_service_findings(
     http_redirect_listener: IConstruct,
     drills_role: IConstruct,
     gray_failure_detectors: IConstruct,
+    service_endpoints: IConstruct,
+    sdk_call_function: IConstruct,
 ) -> None:
     """The design decisions of the regional web tier that the rule packs flag, each on the construct it concerns."""
     Validations.of(network).acknowledge(
@@ -218,6 +252,16 @@ def acknowledge_service_findings(
     )
     Validations.of(http_redirect_listener).acknowledge(REDIRECT_LISTENER_PCI, REDIRECT_LISTENER_NIST)
     Validations.of(gray_failure_detectors).acknowledge(DETECTORS_WITHOUT_ACTIONS)
+    Validations.of(service_endpoints).acknowledge(
+        DRILL_DESCRIBE_AND_LOGS, GENERATED_ROLE_POLICIES_PCI, GENERATED_ROLE_POLICIES_NIST
+    )
+    Validations.of(sdk_call_function).acknowledge(
+        SDK_CALL_BASIC_EXECUTION,
+        SDK_CALL_OUTSIDE_VPC_PCI,
+        SDK_CALL_OUTSIDE_VPC_NIST,
+        SDK_CALL_CONCURRENCY,
+        SDK_CALL_DLQ,
+    )
     Validations.of(drills_role).acknowledge(
         FLEET_INSTANCES,
         DRILL_NETWORK_ACLS,

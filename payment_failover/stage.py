@@ -47,4 +47,6 @@ class PaymentFailoverStage(Stage):
                 http_redirect_listener=service.load_balancer.http_redirect_listener,
                 drills_role=service.drills.role,
                 gray_failure_detectors=service.gray_failure,
+                service_endpoints=service.service_endpoints,
+                sdk_call_function=service.sdk_call_function,
             )

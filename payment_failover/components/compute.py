@@ -132,8 +132,18 @@ class Compute(Construct):
             self,
             "SecurityGroup",
             vpc=vpc,
+            # Unchanged on purpose: GroupDescription cannot change without replacing the group (and the rules that
+            # name it); the egress it describes now goes through the VPC endpoints.
             description="Payment instances: service port from the ALB only; egress for SSM and OS updates",
-            allow_all_outbound=True,
+            # No internet egress (R19, PCI DSS v4.0.1 1.3/1.4): the only outbound rules are HTTPS to the VPC
+            # endpoints, added by ServiceEndpoints.admit. DNS to the Amazon-provided resolver, the instance metadata
+            # service and Amazon Time Sync are link-local services that need no rule: security groups cannot block
+            # DNS to the Route 53 Resolver (https://docs.aws.amazon.com/vpc/latest/userguide/security-group-rules.html),
+            # IMDS "runs locally on every EC2 instance"
+            # (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/configuring-instance-metadata-options.html), and
+            # Time Sync over NTP needs no VPC configuration and no internet access
+            # (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/configure-ec2-ntp.html).
+            allow_all_outbound=False,
         )
         self.role = iam.Role(
             self,

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from aws_cdk import aws_ec2 as ec2
 from constructs import Construct
 
+from payment_failover.components.default_security_group import ClosedDefaultSecurityGroup
 from payment_failover.components.log_encryption import LogArchive
 
 PUBLIC_SUBNETS = "public"
@@ -16,7 +17,8 @@ PRIVATE_SUBNETS = "private"
 class Network(Construct):
     """Public subnets for the load balancer, private subnets with egress for the instances.
 
-    One NAT gateway per AZ: losing an AZ must not take away the other AZs' way out. Flow logs
+    One NAT gateway per AZ: losing an AZ must not take away the other AZs' way out (the instances themselves no
+    longer use them: endpoints.py; they stay for the application's future outbound needs). Flow logs
     of all traffic go to a KMS-encrypted CloudWatch Logs group kept 18 months, for incident review and PCI evidence.
     """
 
@@ -57,6 +59,10 @@ class Network(Construct):
             "FlowLog",
             destination=ec2.FlowLogDestination.to_cloud_watch_logs(self.flow_log_group),
             traffic_type=ec2.FlowLogTrafficType.ALL,
+        )
+        # PCI DSS v4.0.1 1.3/1.4: nothing may fall back on the default group's allow-all rules.
+        self.default_security_group = ClosedDefaultSecurityGroup(
+            self, "DefaultSecurityGroup", vpc=self.vpc, log_archive=log_archive
         )
 
     @property

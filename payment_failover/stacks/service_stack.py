@@ -22,12 +22,14 @@ from payment_failover.components.certificate import ServiceCertificate
 from payment_failover.components.compute import Compute
 from payment_failover.components.dashboard import FailoverDashboard
 from payment_failover.components.dns_failover import RegionalEndpoint, regional_name
+from payment_failover.components.endpoints import ServiceEndpoints
 from payment_failover.components.gray_failure import GrayFailureAlarms
 from payment_failover.components.instance_logs import InstanceLogs
 from payment_failover.components.load_balancer import HealthCheckTiming, LoadBalancer
 from payment_failover.components.log_encryption import LogArchive
 from payment_failover.components.metrics import WebTierMetrics
 from payment_failover.components.network import Network
+from payment_failover.components.sdk_calls import provider_function
 from payment_failover.components.web_firewall import WebFirewall
 from payment_failover.components.zonal_autoshift import ZonalAutoshift
 from payment_failover.names import ResourceNames
@@ -56,6 +58,13 @@ class ServiceStack(ZonalStack):
             "Network",
             availability_zones=settings.availability_zones,
             vpc_name=names.vpc,
+            log_archive=log_archive,
+        )
+        service_endpoints = ServiceEndpoints(
+            self,
+            "Endpoints",
+            vpc=network.vpc,
+            subnets=network.private_subnets,
             log_archive=log_archive,
         )
         hosted_zone = route53.HostedZone.from_hosted_zone_attributes(
@@ -128,6 +137,8 @@ class ServiceStack(ZonalStack):
         # Registering the group also opens the service port from the ALB's security group only (R7).
         load_balancer.target_group.add_target(compute.auto_scaling_group)
         _pin_rule_ids(load_balancer.security_group, compute.security_group)
+        # The instances' only way out: HTTPS to the AWS APIs they call, through the VPC endpoints (R19).
+        service_endpoints.admit(compute.security_group)
 
         endpoint = RegionalEndpoint(
             self,
@@ -203,6 +214,8 @@ class ServiceStack(ZonalStack):
         )
 
         self.network = network
+        self.service_endpoints = service_endpoints
+        self.sdk_call_function = provider_function(self)
         self.access_logs = access_logs
         self.log_archive = log_archive
         self.instance_logs = instance_logs

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 import threading
 import time
@@ -348,6 +349,228 @@ def add_cloudwatch_composite_alarm_model() -> type:
     return _cloudwatch_alarm_model("AWS::CloudWatch::CompositeAlarm", arguments)
 
 
+_ALLOW_ALL_EGRESS = ("-1", None, None, [{"CidrIp": "0.0.0.0/0"}])
+
+
+def _authorize_egress(backend: Any, group_id: str, rule: dict[str, Any]) -> None:
+    """One CloudFormation egress rule (inline or AWS::EC2::SecurityGroupEgress) as AuthorizeSecurityGroupEgress."""
+    backend.authorize_security_group_egress(
+        group_id,
+        str(rule["IpProtocol"]),
+        rule.get("FromPort"),
+        rule.get("ToPort"),
+        [{"CidrIp": rule["CidrIp"]}] if "CidrIp" in rule else [],
+        source_groups=[{"GroupId": rule["DestinationSecurityGroupId"]}] if "DestinationSecurityGroupId" in rule else [],
+        prefix_list_ids=[{"PrefixListId": rule["DestinationPrefixListId"]}]
+        if "DestinationPrefixListId" in rule
+        else [],
+    )
+
+
+def _drop_default_egress(backend: Any, group: Any) -> None:
+    if len(group.egress_rules) == 1:
+        (rule,) = group.egress_rules
+        if (rule.ip_protocol, rule.ip_range.get("CidrIp")) == ("-1", "0.0.0.0/0"):
+            backend.revoke_security_group_egress(group.id, *_ALLOW_ALL_EGRESS)
+
+
+def patch_security_group_egress() -> type:
+    """CloudFormation egress rules: moto ignores a group's SecurityGroupEgress, skips AWS::EC2::SecurityGroupEgress.
+
+    A group created with egress rules gets those and not the allow-all rule ("if you do not add egress rules, we add
+    egress rules that allow all outbound ... Otherwise, we do not add them",
+    https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-ec2-securitygroup.html). A separate
+    AWS::EC2::SecurityGroupEgress added to a group that still has only the allow-all rule replaces it: CloudFormation
+    strips the default outbound rule when another rule is added (the CDK maintainers' account in aws/aws-cdk#998,
+    which is why CDK drops its no-traffic placeholder when it adds such a rule).
+    """
+    from moto.cloudformation.exceptions import UnformattedGetAttTemplateException
+    from moto.core.common_models import CloudFormationModel
+    from moto.ec2.models import ec2_backends, security_groups
+
+    create = security_groups.SecurityGroup.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]
+
+    def create_group(cls: type, /, name: str, cfn: dict[str, Any], account_id: str, region: str, **kwargs: Any) -> Any:
+        group = create(cls, name, cfn, account_id, region, **kwargs)
+        rules = cfn["Properties"].get("SecurityGroupEgress", [])
+        if rules:
+            backend = ec2_backends[account_id][region]
+            _drop_default_egress(backend, group)
+            for rule in rules:
+                _authorize_egress(backend, group.id, rule)
+        return group
+
+    security_groups.SecurityGroup.create_from_cloudformation_json = classmethod(create_group)  # type: ignore[method-assign,assignment]
+
+    class SecurityGroupEgressModel(CloudFormationModel):
+        __module__ = "moto.ec2.models"  # moto files a model under the service its module path names
+
+        def __init__(self, group_id: str, properties: dict[str, Any]) -> None:
+            self.group_id = group_id
+            self.properties = properties
+
+        @staticmethod
+        def cloudformation_type() -> str:
+            return "AWS::EC2::SecurityGroupEgress"
+
+        @staticmethod
+        def cloudformation_name_type() -> str:
+            return ""
+
+        @property
+        def physical_resource_id(self) -> str:
+            return f"{self.group_id}-egress"
+
+        @classmethod
+        def has_cfn_attr(cls, attr: str) -> bool:
+            return False
+
+        def get_cfn_attribute(self, attribute_name: str) -> Any:
+            raise UnformattedGetAttTemplateException()
+
+        @classmethod
+        def create_from_cloudformation_json(
+            cls, resource_name: str, cloudformation_json: dict[str, Any], account_id: str, region_name: str, **_: Any
+        ) -> Any:
+            props = cloudformation_json["Properties"]
+            backend = ec2_backends[account_id][region_name]
+            group = backend.get_security_group_by_name_or_id(props["GroupId"])
+            _drop_default_egress(backend, group)
+            _authorize_egress(backend, group.id, props)
+            return cls(group.id, props)
+
+        @classmethod
+        def update_from_cloudformation_json(
+            cls,
+            original_resource: Any,
+            new_resource_name: str,
+            cloudformation_json: dict[str, Any],
+            account_id: str,
+            region_name: str,
+        ) -> Any:
+            original_resource.delete(account_id, region_name)
+            return cls.create_from_cloudformation_json(new_resource_name, cloudformation_json, account_id, region_name)
+
+        def delete(self, account_id: str, region_name: str) -> None:
+            props = self.properties
+            ec2_backends[account_id][region_name].revoke_security_group_egress(
+                self.group_id,
+                str(props["IpProtocol"]),
+                props.get("FromPort"),
+                props.get("ToPort"),
+                [{"CidrIp": props["CidrIp"]}] if "CidrIp" in props else [],
+                [{"GroupId": props["DestinationSecurityGroupId"]}] if "DestinationSecurityGroupId" in props else [],
+                [{"PrefixListId": props["DestinationPrefixListId"]}] if "DestinationPrefixListId" in props else [],
+            )
+
+    return SecurityGroupEgressModel
+
+
+def patch_default_security_group_rules() -> None:
+    """AWS gives a VPC's default security group an inbound rule allowing all traffic from the group itself
+    (https://docs.aws.amazon.com/vpc/latest/userguide/default-security-group.html); moto's has no inbound rule."""
+    from moto.ec2.models import vpcs
+
+    create_vpc = vpcs.VPCBackend.create_vpc
+
+    def create_with_default_rules(self: Any, *args: Any, **kwargs: Any) -> Any:
+        vpc = create_vpc(self, *args, **kwargs)
+        group = self.get_security_group_from_name("default", vpc_id=vpc.id)
+        if group is not None and not group.ingress_rules:
+            self.authorize_security_group_ingress(
+                group.id, "-1", None, None, [], source_groups=[{"GroupId": group.id}], vpc_id=vpc.id
+            )
+        return vpc
+
+    vpcs.VPCBackend.create_vpc = create_with_default_rules  # type: ignore[method-assign]
+
+
+# The EC2 calls the app's AwsCustomResource resources make (payment_failover/components/sdk_calls.py).
+_SDK_CALLS = ("describeManagedPrefixLists", "revokeSecurityGroupIngress", "revokeSecurityGroupEgress")
+
+
+def _ec2_sdk_call(backend: Any, action: str, parameters: dict[str, Any]) -> dict[str, Any]:
+    """One EC2 API call against moto's backend, answered in the API's response shape."""
+    from moto.ec2.responses.security_groups import parse_sg_attributes_from_dict
+
+    if action == "describeManagedPrefixLists":
+        filters = {f["Name"]: f["Values"] for f in parameters.get("Filters", [])}
+        found = backend.describe_managed_prefix_lists(filters=filters)
+        return {"PrefixLists": [{"PrefixListId": pl.id, "PrefixListName": pl.prefix_list_name} for pl in found]}
+    revoke = {
+        "revokeSecurityGroupIngress": backend.revoke_security_group_ingress,
+        "revokeSecurityGroupEgress": backend.revoke_security_group_egress,
+    }[action]
+    for permission in parameters["IpPermissions"]:
+        protocol, from_port, to_port, ip_ranges, source_groups, prefix_lists = parse_sg_attributes_from_dict(permission)
+        revoke(parameters["GroupId"], protocol, from_port, to_port, ip_ranges, source_groups, prefix_lists)
+    return {"Return": True}
+
+
+def _flatten(value: Any, prefix: str = "") -> dict[str, Any]:
+    """AwsCustomResource's response attributes: nested keys and list indexes joined with dots."""
+    items = value.items() if isinstance(value, dict) else enumerate(value) if isinstance(value, list) else None
+    if items is None:
+        return {prefix: value}
+    flat: dict[str, Any] = {}
+    for key, item in items:
+        flat.update(_flatten(item, f"{prefix}.{key}" if prefix else str(key)))
+    return flat
+
+
+def patch_aws_custom_resources() -> None:
+    """CloudFormation runs Custom::AWS through CDK's Lambda; moto can run a Lambda only in Docker, which is absent.
+
+    The model makes the resource's EC2 call itself, as the function would on Create and Update, and answers
+    Fn::GetAtt with the response fields the resource asked for (outputPaths). Delete makes no call: the app's
+    resources define no onDelete. Any other Custom::AWS call fails loudly instead of deploying a stub.
+    """
+    from moto.cloudformation import custom_model
+    from moto.ec2.models import ec2_backends
+
+    create = custom_model.CustomModel.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]
+
+    def run(cfn: dict[str, Any], event: str, account_id: str, region: str) -> dict[str, Any]:
+        call = json.loads(cfn["Properties"][event])
+        if call.get("service") != "EC2" or call.get("action") not in _SDK_CALLS:
+            raise NotImplementedError(
+                f"the emulator models no Custom::AWS call {call.get('service')}.{call.get('action')}"
+            )
+        try:
+            response = _ec2_sdk_call(ec2_backends[account_id][region], call["action"], call.get("parameters", {}))
+        except Exception as error:  # moto raises its own EC2 error classes
+            code = getattr(error, "code", "")
+            if not (call.get("ignoreErrorCodesMatching") and re.search(call["ignoreErrorCodesMatching"], code)):
+                raise
+            response = {}
+        flat = _flatten(response)
+        wanted = call.get("outputPaths")
+        return {key: value for key, value in flat.items() if wanted is None or key in wanted}
+
+    def create_custom(cls: type, /, name: str, cfn: dict[str, Any], account_id: str, region: str, **kwargs: Any) -> Any:
+        if kwargs.get("ResourceType") != "Custom::AWS":
+            return create(cls, name, cfn, account_id, region, **kwargs)
+        resource = custom_model.CustomModel(region, "emulated", kwargs["LogicalId"], name)
+        resource.set_data(run(cfn, "Create", account_id, region))
+        return resource
+
+    def update_custom(
+        cls: type,
+        /,
+        original_resource: Any,
+        new_resource_name: str,
+        cloudformation_json: Any,
+        account_id: str,
+        region_name: str,
+    ) -> Any:
+        original_resource.set_data(run(cloudformation_json, "Update", account_id, region_name))
+        return original_resource
+
+    custom_model.CustomModel.create_from_cloudformation_json = classmethod(create_custom)  # type: ignore[method-assign,assignment]
+    custom_model.CustomModel.update_from_cloudformation_json = classmethod(update_custom)  # type: ignore[method-assign,assignment]
+    custom_model.CustomModel.delete_from_cloudformation_json = classmethod(lambda cls, *args, **kwargs: None)  # type: ignore[method-assign,assignment]
+
+
 # moto finds models through CloudFormationModel.__subclasses__(), which holds only weak references.
 _MODELS: list[type] = []
 
@@ -364,6 +587,9 @@ def apply_patches() -> None:
     patch_auto_scaling_group_arn()
     patch_subnet_route_table_association()
     patch_health_check_updates()
+    patch_default_security_group_rules()
+    _MODELS.append(patch_security_group_egress())
+    patch_aws_custom_resources()
     _MODELS.append(add_cloudwatch_alarm_model())
     _MODELS.append(add_cloudwatch_composite_alarm_model())
 
@@ -373,7 +599,6 @@ def apply_patches() -> None:
 UNMODELLED_RESOURCES: dict[str, str] = {
     "AWS::CDK::Metadata": "CDK's version metadata (no product behaviour)",
     "AWS::S3::BucketPolicy": "the access-log bucket's TLS-only policy and ALB log delivery grant",
-    "AWS::EC2::SecurityGroupEgress": "the ALB's only egress rule, to the instances' service port",
     "AWS::SNS::TopicPolicy": "the topics' TLS-only rule and the CloudWatch publish grant",
     "AWS::SNS::Subscription": "the on-call e-mail subscriptions",
     "AWS::AutoScaling::ScalingPolicy": "the CPU target-tracking scaling policy",

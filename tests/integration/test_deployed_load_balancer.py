@@ -138,7 +138,6 @@ def test_r7_instances_accept_the_service_port_from_the_alb_security_group_only(d
 
 
 def test_r7_alb_sends_traffic_only_to_the_instances_service_port(deployment: Deployment) -> None:
-    deployment.not_emulated("AWS::EC2::SecurityGroupEgress")
     port = target_group(deployment)["Port"]
     group = security_group(deployment, _alb_group_id(deployment))
     assert _rules(group["IpPermissionsEgress"]) == {("tcp", port, port, _instance_group_id(deployment))}

@@ -37,15 +37,19 @@ def test_r1_the_template_names_all_three_real_azs(default_stage: SynthesizedStag
 
 def test_r7_instances_accept_only_the_service_port_from_the_alb_security_group(default_stage: SynthesizedStage) -> None:
     template = default_stage.service
-    ingress = template.find_resources("AWS::EC2::SecurityGroupIngress")
-    assert list(ingress) == ["InstancesFromAlbIngress"], "pinned id: the same in every Stage, whatever its path"
-    (rule,) = [r["Properties"] for r in ingress.values()]
     alb_sg = template.find_resources(
         "AWS::EC2::SecurityGroup", {"Properties": {"GroupDescription": Match.string_like_regexp("Payment ALB")}}
     )
     instance_sg = template.find_resources(
         "AWS::EC2::SecurityGroup", {"Properties": {"GroupDescription": Match.string_like_regexp("Payment instances")}}
     )
+    ingress = {
+        logical_id: rule
+        for logical_id, rule in template.find_resources("AWS::EC2::SecurityGroupIngress").items()
+        if rule["Properties"]["GroupId"] == {"Fn::GetAtt": [next(iter(instance_sg)), "GroupId"]}
+    }
+    assert list(ingress) == ["InstancesFromAlbIngress"], "pinned id: the same in every Stage, whatever its path"
+    (rule,) = [r["Properties"] for r in ingress.values()]
     assert rule["SourceSecurityGroupId"] == {"Fn::GetAtt": [next(iter(alb_sg)), "GroupId"]}
     assert rule["GroupId"] == {"Fn::GetAtt": [next(iter(instance_sg)), "GroupId"]}
     assert (rule["IpProtocol"], rule["FromPort"], rule["ToPort"]) == ("tcp", 8080, 8080)
