@@ -112,7 +112,8 @@ class Impact:
 
 
 def _short(resource_type: str) -> str:
-    return resource_type.split("::", 1)[1]
+    """`AWS::EC2::VPC` reads `EC2::VPC`; a custom type (`Custom::AWS`) keeps its prefix."""
+    return resource_type.removeprefix("AWS::")
 
 
 def compare(before: Mapping[str, Template], after: Mapping[str, Template]) -> Impact:
