@@ -82,6 +82,16 @@ REQUIREMENTS = (
         "Review the WAF logs and rule set after every change of the application; AWS Shield Advanced if wanted.",
     ),
     Requirement(
+        "7.2.1, 7.2.2",
+        "access to system components is defined and limited to least privilege",
+        "Every AWS service let into a key, resource or trust policy acts only for this account's own resources: "
+        "aws:SourceAccount and aws:SourceArn with the values each service documents (VPC flow logs, FIS, CloudWatch "
+        "alarms, WAF log delivery); ALB access logs are written only by the documented ELB principal. The few "
+        "services whose pages document no such keys are listed, each with the page checked.",
+        ("test_r19_every_service_principal_is_bound_to_this_account_or_documented_as_unsupported",),
+        "IAM Access Analyzer on the account; review of roles and their trust policies at least every six months.",
+    ),
+    Requirement(
         "10.2",
         "audit logs capture user and system activity",
         "ALB access logs, VPC flow logs, AWS WAF logs of every request, FIS experiment logs; on every instance the "

@@ -14,7 +14,7 @@ import tempfile  # noqa: E402
 
 import aws_cdk as cdk  # noqa: E402
 
-from payment_failover import budget, change_impact, compliance_map, governance  # noqa: E402
+from payment_failover import budget, change_impact, compliance_map, confused_deputy, governance  # noqa: E402
 from payment_failover.pipeline_settings import PipelineSettings  # noqa: E402
 from payment_failover.settings import load_settings, markdown_table  # noqa: E402
 from payment_failover.stage import PaymentFailoverStage  # noqa: E402
@@ -59,6 +59,7 @@ BLOCKS: dict[str, Callable[[], str]] = {
     "region-failover-budget": region_failover_table,
     "compliance": governance.markdown_table,
     "pci-map": compliance_map.markdown_table,
+    "confused-deputy": confused_deputy.markdown_table,
     "configuration": markdown_table,
     "pipeline-configuration": lambda: markdown_table(PipelineSettings),
     "bad-configurations": bad_configuration_count,

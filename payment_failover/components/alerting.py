@@ -9,6 +9,8 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
+from payment_failover import confused_deputy
+
 # Auto Scaling publishes ASG notifications as this service-linked role, which must be able to use the key.
 AUTOSCALING_SERVICE_ROLE = "role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"
 _PUBLISH_WITH_KEY = ["kms:Decrypt", "kms:GenerateDataKey*"]
@@ -43,6 +45,8 @@ class FailoverTopic(Construct):
             publishers.append(
                 iam.ArnPrincipal(f"arn:{Stack.of(self).partition}:iam::{account}:{AUTOSCALING_SERVICE_ROLE}")
             )
+        # No aws:SourceArn/aws:SourceAccount here: no AWS page says CloudWatch's KMS request carries them, and
+        # one it does not carry drops every alarm notification (confused_deputy.UNCONDITIONED says where we looked).
         self.key.add_to_resource_policy(
             iam.PolicyStatement(
                 sid="AllowFailoverPublishersToUseTheKey",
@@ -60,7 +64,8 @@ class FailoverTopic(Construct):
                 principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
                 actions=["sns:Publish"],
                 resources=[self.topic.topic_arn],
-                conditions={"StringEquals": {"aws:SourceAccount": account}},
+                # Only alarms of this account and region (R19, confused deputy).
+                conditions=confused_deputy.alarm_publisher(Stack.of(self)),
             )
         )
         if alarm_email:

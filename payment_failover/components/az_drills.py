@@ -27,6 +27,7 @@ from aws_cdk import aws_fis as fis
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
+from payment_failover import confused_deputy
 from payment_failover.components.log_encryption import LogArchive
 
 ASG_TAG = "aws:autoscaling:groupName"
@@ -96,9 +97,8 @@ class AzLossDrills(Construct):
         self.role = iam.Role(
             self,
             "Role",
-            assumed_by=iam.ServicePrincipal(
-                "fis.amazonaws.com", conditions={"StringEquals": {"aws:SourceAccount": stack.account}}
-            ),
+            # Only AWS FIS running an experiment of this account and region may assume it (R19, confused deputy).
+            assumed_by=iam.ServicePrincipal("fis.amazonaws.com", conditions=confused_deputy.fis_trust(stack)),
             description=f"{name_prefix} AZ-loss drills: this ASG, its instances, this ALB and this VPC only",
         )
         for statement in _drill_permissions(

@@ -11,6 +11,8 @@ from aws_cdk import aws_elasticloadbalancingv2 as elbv2
 from aws_cdk import aws_s3 as s3
 from constructs import Construct
 
+from payment_failover.components.access_logs import log_alb_access
+
 HTTPS_PORT = 443
 HTTP_PORT = 80
 HEALTH_CHECK_PATH = "/health"
@@ -91,7 +93,7 @@ class LoadBalancer(Construct):
             deletion_protection=True,
             http2_enabled=True,
         )
-        self.load_balancer.log_access_logs(access_log_bucket, prefix=load_balancer_name)
+        log_alb_access(self.load_balancer, access_log_bucket, prefix=load_balancer_name)
         # Lets an operator (or Route 53 ARC autoshift) move traffic away from an impaired AZ.
         self.load_balancer.set_attribute("zonal_shift.config.enabled", "true")
 

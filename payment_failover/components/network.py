@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from aws_cdk import Stack
 from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_iam as iam
 from constructs import Construct
 
+from payment_failover import confused_deputy
 from payment_failover.components.default_security_group import ClosedDefaultSecurityGroup
 from payment_failover.components.log_encryption import LogArchive
 
@@ -55,9 +58,19 @@ class Network(Construct):
             ],
         )
         self.flow_log_group = log_archive.log_group(self, "FlowLogs")
+        # Our own role rather than the one CDK would create: only VPC Flow Logs acting for a flow log of this
+        # account and region may assume it (R19, confused deputy). CDK still grants it the writes to the group.
+        self.flow_log_role = iam.Role(
+            self,
+            "FlowLogRole",
+            assumed_by=iam.ServicePrincipal(
+                "vpc-flow-logs.amazonaws.com", conditions=confused_deputy.flow_logs_trust(Stack.of(self))
+            ),
+            description="VPC flow logs of this VPC: writes to its flow-log group only",
+        )
         self.vpc.add_flow_log(
             "FlowLog",
-            destination=ec2.FlowLogDestination.to_cloud_watch_logs(self.flow_log_group),
+            destination=ec2.FlowLogDestination.to_cloud_watch_logs(self.flow_log_group, self.flow_log_role),
             traffic_type=ec2.FlowLogTrafficType.ALL,
         )
         # PCI DSS v4.0.1 1.3/1.4: nothing may fall back on the default group's allow-all rules.

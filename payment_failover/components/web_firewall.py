@@ -32,6 +32,7 @@ from aws_cdk import aws_logs as logs
 from aws_cdk import aws_wafv2 as wafv2
 from constructs import Construct
 
+from payment_failover import confused_deputy
 from payment_failover.components.log_encryption import LogArchive
 
 BLOCK = "block"
@@ -164,10 +165,7 @@ class WebFirewall(Construct):
                     principals=[iam.ServicePrincipal("delivery.logs.amazonaws.com")],
                     actions=["logs:CreateLogStream", "logs:PutLogEvents"],
                     resources=[f"{log_group_arn}:log-stream:*"],
-                    conditions={
-                        "StringEquals": {"aws:SourceAccount": stack.account},
-                        "ArnLike": {"aws:SourceArn": f"arn:{stack.partition}:logs:{stack.region}:{stack.account}:*"},
-                    },
+                    conditions=confused_deputy.log_delivery(stack),
                 )
             ],
         )

@@ -14,10 +14,12 @@ from cfnlint.api import lint
 from syrupy.assertion import SnapshotAssertion
 from syrupy.extensions.json import JSONSnapshotExtension
 
+from payment_failover import confused_deputy
 from payment_failover.pipeline_settings import PipelineSettings
 from payment_failover.stacks.pipeline_stack import PIPELINE_STACK_NAME, PipelineStack
 from payment_failover.stage import PaymentFailoverStage
 from tests.pipeline_context import BRANCH, CONNECTION_ARN, PIPELINE_ACCOUNT, REPOSITORY, pipeline_settings
+from tests.service_principals import grants
 from tests.support import scrubbed
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -265,3 +267,16 @@ def test_r16_every_pipeline_stage_refuses_deletion_of_its_stacks_and_its_load_ba
     )
     attributes = {a["Key"]: a["Value"] for a in alb["Properties"]["LoadBalancerAttributes"]}
     assert attributes["deletion_protection.enabled"] == "true"
+
+
+def test_r19_pipeline_service_principals_are_bound_or_listed_with_the_page_checked(
+    synthesized: SynthesizedPipeline,
+) -> None:
+    """The pipeline's roles are CDK Pipelines' own: each service that may assume one is either bound to this account
+    or listed in confused_deputy.UNCONDITIONED as a pipeline principal with its reason, and nothing listed is stale."""
+    found = list(grants(synthesized.template))
+    assert found
+    assert all(g.policy != "unknown" for g in found)
+    unbound = {(g.principal, g.policy) for g in found if not g.bound}
+    listed = {(e.principal, e.policy) for e in confused_deputy.UNCONDITIONED if e.stack == "pipeline"}
+    assert unbound == listed

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from payment_failover import budget, compliance_map
+from payment_failover import budget, compliance_map, confused_deputy
 from payment_failover.pipeline_settings import PipelineSettings
 from payment_failover.settings import Settings, context_keys, markdown_table
 from tests.support import SynthesizedStage
@@ -56,3 +56,7 @@ def test_r19_readme_pci_map_is_the_modules_output_and_names_only_tests_that_exis
         for test in requirement.tests:
             assert f"def {test}(" in sources, f"{requirement.number} names {test}, which no unit test defines"
     assert {"6.4.1, 6.4.2", "10.3", "10.5.1", "4.2.1"} <= {r.number for r in compliance_map.REQUIREMENTS}
+
+
+def test_r19_readme_lists_exactly_the_unconditioned_service_principals_of_the_code() -> None:
+    assert _block("confused-deputy") == confused_deputy.markdown_table()
