@@ -237,15 +237,23 @@ def test_r19_in_a_newer_region_the_documented_log_delivery_service_writes_the_al
 _DOC_PAGE = re.compile(r"https://(docs\.aws\.amazon\.com|repost\.aws)/\S+")
 
 
-def _problems(grant: Grant, template_account: str) -> list[str]:
+def _problems(grant: Grant, account: str, region: str) -> list[str]:
+    """What is wrong with one grant of a stack in `account` and `region` (nothing, for a correct one)."""
     where = f"{grant.logical_id} ({grant.resource_type}, {grant.policy} policy) lets in {grant.principal}"
     if grant.policy == "unknown":
         return [f"{where}: a policy kind tests/service_principals.py does not read yet; review it"]
     if grant.bound:
-        account = grant.condition_value("aws:SourceAccount")
-        if account is not None and account != template_account:
-            return [f"{where}: aws:SourceAccount is {account}, not the stack's account {template_account}"]
-        return []
+        found: list[str] = []
+        source_account = grant.condition_value("aws:SourceAccount")
+        if source_account is not None and source_account != account:
+            found.append(f"{where}: aws:SourceAccount is {source_account}, not the stack's account {account}")
+        source_arn = _aws(grant.condition_value("aws:SourceArn"))
+        if source_arn is not None:  # a policy kept as a JSON string shows the partition as a stand-in
+            source_arn = str(source_arn).replace("<Ref AWS::Partition>", "aws")
+        # A resource of another region or account would never match: the service would be refused at run time.
+        if source_arn is not None and str(source_arn).split(":")[3:5] != [region, account]:
+            found.append(f"{where}: aws:SourceArn {source_arn} is not in {region} and account {account}")
+        return found
     entry = confused_deputy.unconditioned(grant.principal, grant.policy)
     if entry is None or entry.stack != "stage":
         return [f"{where} without aws:SourceAccount/aws:SourceArn and is not in confused_deputy.UNCONDITIONED"]
@@ -265,15 +273,17 @@ def test_r19_every_service_principal_is_bound_to_this_account_or_documented_as_u
     used: set[tuple[str, str]] = set()
     walked = 0
     for stage in (default_stage, custom_stage, standby_stage, email_stage):
-        for name, template in stage.templates.items():
-            for grant in grants(template):
+        stacks = [child for child in stage.stage.node.children if isinstance(child, cdk.Stack)]
+        for stack in stacks:
+            name = stack.stack_name
+            for grant in grants(stage.templates[name]):
                 walked += 1
-                problems += [f"{name}: {p}" for p in _problems(grant, stage.settings.account)]
+                problems += [f"{name}: {p}" for p in _problems(grant, stage.settings.account, stack.region)]
                 entry = confused_deputy.unconditioned(grant.principal, grant.policy)
                 if entry and not grant.bound:
                     used.add((entry.principal, entry.policy))
     for grant in grants(newer_region):
-        problems += _problems(grant, ACCOUNT)
+        problems += _problems(grant, ACCOUNT, "eu-central-2")
         entry = confused_deputy.unconditioned(grant.principal, grant.policy)
         if entry and not grant.bound:
             used.add((entry.principal, entry.policy))
@@ -301,7 +311,28 @@ def test_r19_the_walk_fails_on_an_unconditioned_service_principal() -> None:
         )
     )
     (grant,) = grants(Template.from_stack(stack))
-    assert _problems(grant, ACCOUNT) == [
+    assert _problems(grant, ACCOUNT, "eu-central-1") == [
         f"{grant.logical_id} (AWS::SNS::TopicPolicy, resource policy) lets in s3.amazonaws.com without "
         "aws:SourceAccount/aws:SourceArn and is not in confused_deputy.UNCONDITIONED"
     ]
+
+
+def test_r19_the_walk_fails_on_a_source_arn_of_another_region() -> None:
+    """A condition naming the wrong region would lock the service out: the walk reports it."""
+    stack = bare_stack()
+    topic = sns.Topic(stack, "Topic")
+    wrong = {
+        "StringEquals": {"aws:SourceAccount": ACCOUNT},
+        "ArnLike": {"aws:SourceArn": f"arn:aws:cloudwatch:us-east-1:{ACCOUNT}:alarm:*"},
+    }
+    topic.add_to_resource_policy(
+        iam.PolicyStatement(
+            principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+            actions=["sns:Publish"],
+            resources=["*"],
+            conditions=wrong,
+        )
+    )
+    (grant,) = grants(Template.from_stack(stack))
+    (problem,) = _problems(grant, ACCOUNT, "eu-central-1")
+    assert "is not in eu-central-1 and account 123456789012" in problem
