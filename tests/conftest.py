@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 import pytest
 
+from tests.cli import CDK, cdk_synth
 from tests.support import SynthesizedStage, settings_from, synthesize
 
 # Tests must not depend on the developer's shell: no ambient product settings, AWS credentials
@@ -72,3 +74,14 @@ def standby_stage() -> SynthesizedStage:
 def email_stage() -> SynthesizedStage:
     """Defaults plus an on-call e-mail address."""
     return synthesize(settings_from({"alarmEmail": "oncall@example.com"}))
+
+
+@pytest.fixture(scope="session")
+def cli_assembly(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """`cdk synth '**'` of the default configuration through the pinned CLI, once: the `cdk.out` it writes."""
+    if not CDK.exists():
+        pytest.skip("the pinned CDK CLI is installed by `make test` (npm ci)")
+    out = tmp_path_factory.mktemp("cli") / "cdk.out"
+    result = cdk_synth(out)
+    assert result.returncode == 0, result.stderr
+    return out

@@ -3,35 +3,16 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
-ROOT = Path(__file__).resolve().parents[2]
-CDK = ROOT / "node_modules" / ".bin" / "cdk"
-
-
-def _env(**extra: str) -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("AWS_", "CDK_", "PAYMENT_"))}
-    env["PATH"] = f"{CDK.parent}{os.pathsep}{env.get('PATH', '')}"
-    env.update(JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION="20", CDK_DISABLE_VERSION_CHECK="true", **extra)
-    return env
+from tests.cli import ROOT, run_app
 
 
 def _run_app(tmp_path: Path, context: dict[str, str]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "app.py"],
-        cwd=ROOT,
-        env=_env(CDK_OUTDIR=str(tmp_path), CDK_CONTEXT_JSON=json.dumps(context)),
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    return run_app(tmp_path, context, timeout=120)
 
 
 def test_bad_setting_stops_the_app_with_one_sentence_and_nothing_synthesized(tmp_path: Path) -> None:
@@ -53,20 +34,9 @@ def test_deploy_mode_refuses_example_values_before_anything_is_synthesized(tmp_p
     assert not list(tmp_path.iterdir())
 
 
-@pytest.mark.skipif(not CDK.exists(), reason="the pinned CDK CLI is installed by `make test` (npm ci)")
-def test_cli_synth_of_the_stage_writes_every_template_with_three_azs(tmp_path: Path) -> None:
+def test_cli_synth_of_the_stage_writes_every_template_with_three_azs(cli_assembly: Path) -> None:
     """What `make synth` runs: the '**' pattern selects the stacks inside the Stage."""
-    out = tmp_path / "cdk.out"
-    result = subprocess.run(
-        [str(CDK), "synth", "**", "--quiet", "--output", str(out)],
-        cwd=ROOT,
-        env=_env(CDK_DISABLE_CLI_TELEMETRY="true"),
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert result.returncode == 0, result.stderr
+    out = cli_assembly
     assembly = out / "assembly-PaymentFailover-dev"
     artifacts = json.loads((assembly / "manifest.json").read_text())["artifacts"]
     stacks = {
@@ -81,4 +51,20 @@ def test_cli_synth_of_the_stage_writes_every_template_with_three_azs(tmp_path: P
     assert (
         not (ROOT / "cdk.context.json").exists() or "availability-zones" not in (ROOT / "cdk.context.json").read_text()
     )
-    shutil.rmtree(out)
+
+
+def test_every_template_cdk_synth_writes_passes_cfn_lint(cli_assembly: Path) -> None:
+    """`make test`'s template lint: cfn-lint run as `make templates` runs it, on what `cdk synth` wrote, under the
+    project's .cfnlintrc.yaml (its template glob and its ignore list)."""
+    workdir = cli_assembly.parent
+    shutil.copy(ROOT / ".cfnlintrc.yaml", workdir)
+    assert len(list(cli_assembly.glob("**/*.template.json"))) == 2
+    result = subprocess.run(
+        [str(Path(sys.executable).parent / "cfn-lint")],
+        cwd=workdir,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert (result.returncode, result.stdout) == (0, "")

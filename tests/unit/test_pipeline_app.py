@@ -3,42 +3,18 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
-import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
+from tests.cli import CDK, cdk_synth, run_app
 from tests.pipeline_context import PIPELINE_CONTEXT, PRODUCTION, as_cli_context
-
-ROOT = Path(__file__).resolve().parents[2]
-CDK = ROOT / "node_modules" / ".bin" / "cdk"
-
-
-def _env(**extra: str) -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items() if not key.startswith(("AWS_", "CDK_", "PAYMENT_"))}
-    env["PATH"] = f"{CDK.parent}{os.pathsep}{env.get('PATH', '')}"
-    env.update(
-        JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION="20",
-        CDK_DISABLE_VERSION_CHECK="true",
-        CDK_DISABLE_CLI_TELEMETRY="true",
-        **extra,
-    )
-    return env
 
 
 def _run_app(out: Path, context: dict[str, Any]) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [sys.executable, "app.py"],
-        cwd=ROOT,
-        env=_env(CDK_OUTDIR=str(out), CDK_CONTEXT_JSON=json.dumps(as_cli_context(context))),
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
+    return run_app(out, as_cli_context(context))
 
 
 def _without(key: str) -> dict[str, Any]:
@@ -77,33 +53,22 @@ def test_r14_a_bad_pipeline_configuration_stops_the_app_with_one_sentence_and_no
     assert not list(tmp_path.iterdir())
 
 
-def test_r14_without_pipeline_settings_the_app_synthesizes_only_the_stage(tmp_path: Path) -> None:
-    result = _run_app(tmp_path, {})
-    assert result.returncode == 0, result.stderr
-    artifacts = json.loads((tmp_path / "manifest.json").read_text())["artifacts"]
+def test_r14_without_pipeline_settings_the_app_synthesizes_only_the_stage(cli_assembly: Path) -> None:
+    artifacts = json.loads((cli_assembly / "manifest.json").read_text())["artifacts"]
     deployable = {
         name
         for name, artifact in artifacts.items()
         if artifact["type"] in {"aws:cloudformation:stack", "cdk:cloud-assembly"}
     }
     assert deployable == {"assembly-PaymentFailover-dev"}
-    assert not list(tmp_path.glob("*.template.json"))
+    assert not list(cli_assembly.glob("*.template.json"))
 
 
 @pytest.mark.skipif(not CDK.exists(), reason="the pinned CDK CLI is installed by `make test` (npm ci)")
 def test_r14_cli_synth_writes_the_pipeline_template_next_to_the_stage_templates(tmp_path: Path) -> None:
     """What `make synth` runs, with the pipeline configured through `-c` as a person would try it."""
     out = tmp_path / "cdk.out"
-    options = [arg for key, value in as_cli_context(PIPELINE_CONTEXT).items() for arg in ("-c", f"{key}={value}")]
-    result = subprocess.run(
-        [str(CDK), "synth", "**", "--quiet", "--output", str(out), *options],
-        cwd=ROOT,
-        env=_env(),
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
+    result = cdk_synth(out, as_cli_context(PIPELINE_CONTEXT))
     assert result.returncode == 0, result.stderr
     templates = sorted(str(path.relative_to(out).parent) for path in out.glob("**/*.template.json"))
     assert templates.count(".") == 2  # the pipeline and its us-east-1 replication support stack
