@@ -20,7 +20,7 @@ that AZ's interface (R2: no AZ depends on another).
 
 from __future__ import annotations
 
-from aws_cdk import Stack
+from aws_cdk import Aws, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
 from aws_cdk import custom_resources as cr
@@ -76,6 +76,20 @@ class ServiceEndpoints(Construct):
             )
             for service, (construct_id, _) in INTERFACE_ENDPOINTS.items()
         }
+        # The logs endpoint is the one write path out of the VPC (PutLogEvents). Only principals of this account may
+        # use it, so stolen or foreign credentials cannot stream data into another account's log group through it
+        # (endpoint policies and aws:PrincipalAccount:
+        # https://docs.aws.amazon.com/vpc/latest/privatelink/vpc-endpoints-access.html). Not on the CloudFormation
+        # endpoint: cfn-signal may sign with the instance's identity instead of IAM credentials.
+        self.interface_endpoints["logs"].add_to_policy(
+            iam.PolicyStatement(
+                sid="ThisAccountsPrincipalsOnly",
+                principals=[iam.AnyPrincipal()],
+                actions=["*"],
+                resources=["*"],
+                conditions={"StringEquals": {"aws:PrincipalAccount": Aws.ACCOUNT_ID}},
+            )
+        )
         # A gateway endpoint policy applies to all S3 traffic from these route tables
         # (https://docs.aws.amazon.com/vpc/latest/privatelink/vpc-endpoints-s3.html). Nothing in the private subnets
         # writes to S3 (ALB access logs are delivered by Elastic Load Balancing itself, not through this VPC), so

@@ -60,6 +60,24 @@ def patch_kms_key_properties() -> None:
     models.Key.create_from_cloudformation_json = classmethod(create_key)  # type: ignore[method-assign,assignment]
 
 
+def patch_vpc_endpoint_policy() -> None:
+    """CloudFormation takes a VPC endpoint's PolicyDocument as an object and the API answers it as JSON text; moto
+    keeps the object and answers its Python repr."""
+    from moto.ec2.models import vpcs
+
+    create = vpcs.VPCEndPoint.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]
+
+    def create_endpoint(
+        cls: type, /, name: str, cfn: dict[str, Any], account_id: str, region: str, **kwargs: Any
+    ) -> Any:
+        props = cfn.setdefault("Properties", {})
+        if isinstance(props.get("PolicyDocument"), dict):
+            props["PolicyDocument"] = json.dumps(props["PolicyDocument"])
+        return create(cls, name, cfn, account_id, region, **kwargs)
+
+    vpcs.VPCEndPoint.create_from_cloudformation_json = classmethod(create_endpoint)  # type: ignore[method-assign,assignment]
+
+
 def patch_log_group_kms_key() -> None:
     """CloudFormation names a log group's key KmsKeyId; moto reads only the API's kmsKeyId and drops the key."""
     from moto.logs import models
@@ -581,6 +599,7 @@ def apply_patches() -> None:
     patch_hosted_zone_ids()
     patch_kms_key_properties()
     patch_log_group_kms_key()
+    patch_vpc_endpoint_policy()
     patch_ssm_document_content()
     patch_target_group_attributes()
     patch_load_balancer_attributes()

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -42,6 +43,10 @@ def test_r19_one_interface_endpoint_per_service_with_private_dns_in_every_privat
         assert endpoint["VpcEndpointType"] == "Interface", service
         assert endpoint["PrivateDnsEnabled"] is True, service
         assert set(endpoint["SubnetIds"]) == private, service
+    logs_policy = json.loads(endpoints["logs"]["PolicyDocument"])
+    assert [s["Condition"] for s in logs_policy["Statement"]] == [
+        {"StringEquals": {"aws:PrincipalAccount": deployment.settings.account}}
+    ]
 
 
 def test_r19_s3_gateway_endpoint_is_on_every_private_route_table(deployment: Deployment) -> None:

@@ -71,6 +71,27 @@ def test_r19_no_ec2messages_endpoint_is_paid_for(template: Template) -> None:
     assert len(names) == len(SERVICES) + 1  # + the S3 gateway
 
 
+def test_r19_only_this_accounts_principals_may_use_the_logs_endpoint(template: Template) -> None:
+    policies = {
+        json.dumps(e["Properties"]["ServiceName"]): e["Properties"].get("PolicyDocument")
+        for e in template.find_resources(
+            "AWS::EC2::VPCEndpoint", {"Properties": {"VpcEndpointType": "Interface"}}
+        ).values()
+    }
+    assert policies.pop('"com.amazonaws.eu-central-1.logs"')["Statement"] == [
+        {
+            "Sid": "ThisAccountsPrincipalsOnly",
+            "Effect": "Allow",
+            "Principal": {"AWS": "*"},
+            "Action": "*",
+            "Resource": "*",
+            "Condition": {"StringEquals": {"aws:PrincipalAccount": {"Ref": "AWS::AccountId"}}},
+        }
+    ]
+    # The others keep the default full-access policy (cfn-signal may sign with the instance identity, not IAM).
+    assert set(policies.values()) == {None}
+
+
 def test_r19_s3_gateway_endpoint_serves_the_private_route_tables_read_only(template: Template) -> None:
     (gateway,) = template.find_resources(
         "AWS::EC2::VPCEndpoint", {"Properties": {"VpcEndpointType": "Gateway"}}
