@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import gzip
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -91,3 +93,13 @@ def user_data_script(launch_data: dict[str, Any]) -> str:
     """A launch template's user data with each CloudFormation reference shown as <Ref:Name>."""
     parts = launch_data["UserData"]["Fn::Base64"]["Fn::Join"][1]
     return "".join(part if isinstance(part, str) else f"<Ref:{part['Ref']}>" for part in parts)
+
+
+_INSTALLED = re.compile(
+    r"^base64 -d <<'PAYMENT_FAILOVER_EOF' \| gunzip > (\S+)\n(.*?)\nPAYMENT_FAILOVER_EOF$", re.S | re.M
+)
+
+
+def installed_files(script: str) -> dict[str, str]:
+    """The fixed files a user data script unpacks (gzip, base64), by the path each is written to."""
+    return {path: gzip.decompress(base64.b64decode(blob)).decode() for path, blob in _INSTALLED.findall(script)}

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+import gzip
 from pathlib import Path
 
 from aws_cdk import Aws, Duration, Stack, Tags
@@ -24,6 +26,9 @@ SIGNAL_SCRIPT_PATH = f"{INSTALL_DIR}/signal_when_healthy.sh"
 SHIP_LOGS_PATH = f"{INSTALL_DIR}/ship_logs.sh"
 AGENT_CONFIG_PATH = f"{INSTALL_DIR}/cloudwatch-agent.json"
 HEALTH_PATH = "/health"
+HEREDOC_MARKER = "PAYMENT_FAILOVER_EOF"
+# EC2 refuses user data above 16 KB before base64 encoding (instancedata-add-user-data page, _install_file).
+USER_DATA_LIMIT_BYTES = 16 * 1024
 SIGNAL_POLL_SECONDS = 5
 HEALTH_CHECK_GRACE_SECONDS = 300
 ROOT_VOLUME_GIB = 8
@@ -52,8 +57,8 @@ def health_service_commands(*, port: int) -> list[str]:
     """User-data commands that install the health service from the package's runtime files and start it."""
     return [
         f"install -d -m 0755 {INSTALL_DIR}",
-        _write_file(f"{INSTALL_DIR}/health_service.py", HEALTH_SERVICE_FILE.read_text(), mode="0644"),
-        _write_file(
+        _install_file(f"{INSTALL_DIR}/health_service.py", HEALTH_SERVICE_FILE.read_text(), mode="0644"),
+        _install_file(
             f"/etc/systemd/system/{UNIT_NAME}",
             HEALTH_UNIT_FILE.read_text().replace("@PORT@", str(port)),
             mode="0644",
@@ -66,7 +71,7 @@ def health_service_commands(*, port: int) -> list[str]:
 def log_shipping_commands(*, agent_config: str) -> list[str]:
     """User-data commands that ship the instance's logs off it before anything worth logging runs (R19)."""
     return [
-        _write_file(SHIP_LOGS_PATH, SHIP_LOGS_FILE.read_text(), mode="0755"),
+        _install_file(SHIP_LOGS_PATH, SHIP_LOGS_FILE.read_text(), mode="0755"),
         _write_file(AGENT_CONFIG_PATH, agent_config, mode="0644"),
         f"{SHIP_LOGS_PATH} --agent-config {AGENT_CONFIG_PATH}",
     ]
@@ -85,7 +90,7 @@ def health_gated_commands(
     return [
         "set -euo pipefail",
         f"install -d -m 0755 {INSTALL_DIR}",
-        _write_file(SIGNAL_SCRIPT_PATH, SIGNAL_SCRIPT_FILE.read_text(), mode="0755"),
+        _install_file(SIGNAL_SCRIPT_PATH, SIGNAL_SCRIPT_FILE.read_text(), mode="0755"),
         f"trap '{signal} --failed' ERR",
         *log_shipping_commands(agent_config=agent_config),
         *health_service_commands(port=port),
@@ -97,10 +102,26 @@ def health_gated_commands(
 
 
 def _write_file(path: str, content: str, *, mode: str) -> str:
-    marker = "PAYMENT_FAILOVER_EOF"
-    if marker in content:
-        raise ValueError(f"{path} must not contain the heredoc marker {marker}")
-    return f"cat > {path} <<'{marker}'\n{content.rstrip()}\n{marker}\nchmod {mode} {path}"
+    """A file written as plain text: for content CloudFormation completes (it holds references)."""
+    _refuse_marker(path, content)
+    return f"cat > {path} <<'{HEREDOC_MARKER}'\n{content.rstrip()}\n{HEREDOC_MARKER}\nchmod {mode} {path}"
+
+
+def _install_file(path: str, content: str, *, mode: str) -> str:
+    """A fixed file of the package, gzip-compressed and base64-encoded: the user data stays within EC2's 16 KB.
+
+    "User data is limited to 16 KB, in raw form, before it is base64-encoded"
+    (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/instancedata-add-user-data.html); the runtime files alone
+    are 17 KB as text. mtime=0 keeps the encoding, and so the launch template, identical for identical content.
+    """
+    _refuse_marker(path, content)
+    encoded = base64.encodebytes(gzip.compress(content.rstrip().encode() + b"\n", mtime=0)).decode().rstrip()
+    return f"base64 -d <<'{HEREDOC_MARKER}' | gunzip > {path}\n{encoded}\n{HEREDOC_MARKER}\nchmod {mode} {path}"
+
+
+def _refuse_marker(path: str, content: str) -> None:
+    if HEREDOC_MARKER in content:
+        raise ValueError(f"{path} must not contain the heredoc marker {HEREDOC_MARKER}")
 
 
 class Compute(Construct):

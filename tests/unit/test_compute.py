@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import re
+import subprocess
+from pathlib import Path
+
 import pytest
 from aws_cdk import aws_sns as sns
 from aws_cdk.assertions import Match, Template
@@ -9,7 +13,7 @@ from aws_cdk.assertions import Match, Template
 from payment_failover.components import compute
 from payment_failover.components.compute import CPU_CEILING_PERCENT, Compute, prescaled_cpu_target
 from payment_failover.rollout import RolloutTiming
-from tests.support import single, stack_with_network, user_data_script
+from tests.support import installed_files, single, stack_with_network, user_data_script
 
 # 30 s checks, 2 to be healthy: the instance must hold /health for 60 s; PauseTime = 120 + (60 + 60) + 60 s.
 IMAGE_ID = "ami-0123456789abcdef0"
@@ -161,8 +165,9 @@ def test_r6_no_ssh_key_and_session_manager_only_role(template: Template, launch_
 
 def test_r6_user_data_installs_and_starts_the_health_service(launch_data: dict) -> None:
     script = user_data_script(launch_data)
-    assert compute.HEALTH_SERVICE_FILE.read_text().strip() in script
-    assert "Environment=HEALTH_PORT=8080" in script
+    files = installed_files(script)
+    assert files[f"{compute.INSTALL_DIR}/health_service.py"] == compute.HEALTH_SERVICE_FILE.read_text()
+    assert "Environment=HEALTH_PORT=8080\n" in files[f"/etc/systemd/system/{compute.UNIT_NAME}"]
     assert "systemctl enable --now payment-health.service" in script
     assert script.startswith("#!/bin/bash")
 
@@ -264,7 +269,7 @@ def test_r16_user_data_ends_by_signalling_the_group_after_waiting_for_its_own_he
 
 def test_r16_user_data_embeds_the_tested_signal_script_and_fails_fast_on_any_earlier_error(launch_data: dict) -> None:
     script = user_data_script(launch_data)
-    assert compute.SIGNAL_SCRIPT_FILE.read_text().strip() in script
+    assert installed_files(script)[compute.SIGNAL_SCRIPT_PATH] == compute.SIGNAL_SCRIPT_FILE.read_text()
     trap = script.index("trap '/opt/payment-failover/signal_when_healthy.sh --stack")
     assert "--failed' ERR" in script[trap : script.index("\n", trap)]
     assert (
@@ -278,7 +283,7 @@ def test_r19_logs_are_shipped_before_the_health_service_starts_and_a_shipping_fa
     """The tested runtime/ship_logs.sh and the agent configuration are embedded; they run inside the ERR trap
     (a failure signals failure) and before the health service, so its first lines already leave the instance."""
     script = user_data_script(launch_data)
-    assert compute.SHIP_LOGS_FILE.read_text().strip() in script
+    assert installed_files(script)[compute.SHIP_LOGS_PATH] == compute.SHIP_LOGS_FILE.read_text()
     assert f"cat > {compute.AGENT_CONFIG_PATH} <<'PAYMENT_FAILOVER_EOF'\n{AGENT_CONFIG}\n" in script
     run = script.index(f"\n{compute.SHIP_LOGS_PATH} --agent-config {compute.AGENT_CONFIG_PATH}\n")
     assert script.index("--failed' ERR") < run < script.index("systemctl enable --now payment-health.service")
@@ -304,3 +309,32 @@ def test_r5_replacements_outside_deployments_launch_before_they_terminate_within
 @pytest.mark.parametrize(("low", "high", "expected"), [(6, 9, 150), (6, 7, 116), (6, 12, 200), (3, 9, 200)])
 def test_max_healthy_percentage_stays_within_what_auto_scaling_accepts(low: int, high: int, expected: int) -> None:
     assert compute.max_healthy_percentage(min_capacity=low, max_capacity=high) == expected
+
+
+def test_r6_the_packed_files_unpack_byte_for_byte_when_the_instance_runs_them(
+    launch_data: dict, tmp_path: Path
+) -> None:
+    """The unpack commands as written into the user data, run by bash with their target moved into tmp_path."""
+    script = user_data_script(launch_data)
+    packed = installed_files(script)
+    assert len(packed) == 4
+    for path, content in packed.items():
+        start = script.index(f"| gunzip > {path}\n")
+        command = script[script.rindex("\n", 0, start) + 1 : script.index("\nchmod ", start)]
+        target = tmp_path / Path(path).name
+        subprocess.run(["bash", "-c", command.replace(f"> {path}\n", f"> {target}\n", 1)], check=True)
+        assert target.read_text() == content
+
+
+@pytest.mark.parametrize("fixture", ["default_stage", "custom_stage", "standby_stage"])
+def test_r6_user_data_stays_within_ec2s_16_kb_with_every_reference_at_its_longest(
+    fixture: str, request: pytest.FixtureRequest
+) -> None:
+    """EC2 refuses user data above 16 KB before base64 encoding (instancedata-add-user-data page), and a launch
+    that fails fails every deployment. Each CloudFormation reference counts as 256 characters here, longer than
+    any stack, resource or log group name it can resolve to in this Stage."""
+    stage = request.getfixturevalue(fixture)
+    for template in stage.templates.values():
+        for resource in template.find_resources("AWS::EC2::LaunchTemplate").values():
+            script = re.sub(r"<Ref:[^>]+>", "x" * 256, user_data_script(resource["Properties"]["LaunchTemplateData"]))
+            assert len(script.encode()) < compute.USER_DATA_LIMIT_BYTES
