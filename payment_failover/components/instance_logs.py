@@ -102,8 +102,10 @@ class InstanceLogs(Construct):
         """The instances may write streams into these groups and nowhere else."""
         for log_group in self._log_groups:
             log_group.grant(role, *_AGENT_LOG_ACTIONS)
-        # Session Manager checks that the group is encrypted before it streams a session into it; DescribeLogGroups
-        # is authorised on the log-group ARN pattern of the account and region, not on one group.
+        # Session Manager's CloudWatch logging needs logs:DescribeLogGroups besides the stream writes (custom IAM role
+        # page above); the action takes a log-group ARN pattern of the account and region, not one group (the
+        # CloudWatch Logs "Logs sent to CloudWatch Logs" page scopes it so:
+        # https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/AWS-logs-infrastructure-V2-CloudWatchLogs.html).
         role.add_to_principal_policy(
             iam.PolicyStatement(actions=["logs:DescribeLogGroups"], resources=[_account_arn("logs", "log-group:*")])
         )

@@ -44,20 +44,40 @@ def patch_hosted_zone_ids() -> None:
     models.HostedZoneIdentifier.generate = generate_z  # type: ignore[method-assign]
 
 
+def _rewrite_properties_on_create(model: Any, rewrite: Callable[[dict[str, Any]], None]) -> None:
+    """Have CloudFormation's create of `model` (and the updates moto implements as a create) pass its Properties
+    through `rewrite` first: for gaps where moto reads a property in another shape than CloudFormation gives it."""
+    create = model.create_from_cloudformation_json.__func__
+
+    def create_rewritten(
+        cls: type, /, name: str, cfn: dict[str, Any], account_id: str, region: str, **kwargs: Any
+    ) -> Any:
+        rewrite(cfn.setdefault("Properties", {}))
+        return create(cls, name, cfn, account_id, region, **kwargs)
+
+    model.create_from_cloudformation_json = classmethod(create_rewritten)
+
+
+def _as_json_text(*keys: str) -> Callable[[dict[str, Any]], None]:
+    """CloudFormation gives these JSON properties as objects; moto keeps them as text (or answers Python's repr)."""
+
+    def rewrite(props: dict[str, Any]) -> None:
+        for key in keys:
+            if isinstance(props.get(key), dict):
+                props[key] = json.dumps(props[key])
+
+    return rewrite
+
+
 def patch_kms_key_properties() -> None:
     """CloudFormation takes AWS::KMS::Key Tags as Key/Value and KeyPolicy as an object; moto wants TagKey and a str."""
     from moto.kms import models
 
-    create = models.Key.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]
-
-    def create_key(cls: type, /, name: str, cfn: dict[str, Any], account_id: str, region: str, **kwargs: Any) -> Any:
-        props = cfn.setdefault("Properties", {})
+    def rewrite(props: dict[str, Any]) -> None:
         props["Tags"] = [{"TagKey": tag["Key"], "TagValue": tag["Value"]} for tag in props.get("Tags", [])]
-        if isinstance(props.get("KeyPolicy"), dict):
-            props["KeyPolicy"] = json.dumps(props["KeyPolicy"])
-        return create(cls, name, cfn, account_id, region, **kwargs)
+        _as_json_text("KeyPolicy")(props)
 
-    models.Key.create_from_cloudformation_json = classmethod(create_key)  # type: ignore[method-assign,assignment]
+    _rewrite_properties_on_create(models.Key, rewrite)
 
 
 def patch_vpc_endpoint_policy() -> None:
@@ -65,49 +85,25 @@ def patch_vpc_endpoint_policy() -> None:
     keeps the object and answers its Python repr."""
     from moto.ec2.models import vpcs
 
-    create = vpcs.VPCEndPoint.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]
-
-    def create_endpoint(
-        cls: type, /, name: str, cfn: dict[str, Any], account_id: str, region: str, **kwargs: Any
-    ) -> Any:
-        props = cfn.setdefault("Properties", {})
-        if isinstance(props.get("PolicyDocument"), dict):
-            props["PolicyDocument"] = json.dumps(props["PolicyDocument"])
-        return create(cls, name, cfn, account_id, region, **kwargs)
-
-    vpcs.VPCEndPoint.create_from_cloudformation_json = classmethod(create_endpoint)  # type: ignore[method-assign,assignment]
+    _rewrite_properties_on_create(vpcs.VPCEndPoint, _as_json_text("PolicyDocument"))
 
 
 def patch_log_group_kms_key() -> None:
     """CloudFormation names a log group's key KmsKeyId; moto reads only the API's kmsKeyId and drops the key."""
     from moto.logs import models
 
-    create = models.LogGroup.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]
-
-    def create_group(cls: type, /, name: str, cfn: dict[str, Any], account_id: str, region: str, **kwargs: Any) -> Any:
-        props = cfn.setdefault("Properties", {})
+    def rewrite(props: dict[str, Any]) -> None:
         if "KmsKeyId" in props:
             props["kmsKeyId"] = props.pop("KmsKeyId")
-        return create(cls, name, cfn, account_id, region, **kwargs)
 
-    models.LogGroup.create_from_cloudformation_json = classmethod(create_group)  # type: ignore[method-assign,assignment]
+    _rewrite_properties_on_create(models.LogGroup, rewrite)
 
 
 def patch_ssm_document_content() -> None:
     """CloudFormation takes an AWS::SSM::Document's JSON Content as an object; moto stores it as Python's repr."""
     from moto.ssm import models
 
-    create = models.Document.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]
-
-    def create_document(
-        cls: type, /, name: str, cfn: dict[str, Any], account_id: str, region: str, **kwargs: Any
-    ) -> Any:
-        props = cfn.setdefault("Properties", {})
-        if isinstance(props.get("Content"), dict):
-            props["Content"] = json.dumps(props["Content"])
-        return create(cls, name, cfn, account_id, region, **kwargs)
-
-    models.Document.create_from_cloudformation_json = classmethod(create_document)  # type: ignore[method-assign,assignment]
+    _rewrite_properties_on_create(models.Document, _as_json_text("Content"))
 
 
 def patch_target_group_attributes() -> None:
