@@ -98,16 +98,16 @@ verify-aws: setup
 
 # Failover timings and surviving capacity from the synthesized templates; exits 1 when a target is missed.
 budget: synth
-	$(BIN)/python -m payment_failover.budget cdk.out
+	$(BIN)/python -m payment_failover.tools.budget cdk.out
 
 # Architecture picture drawn from the synthesized templates, embedded by the README.
 # The second picture: the same Stage with a standby region (the configuration tests/conftest.py calls STANDBY_CONTEXT).
 STANDBY_EXAMPLE := -c standbyRegion=eu-west-1 -c 'standbySettings={"instanceType": "t3.micro", "maxCapacity": "7"}'
 diagram: synth
-	$(BIN)/python -m payment_failover.diagram cdk.out docs/architecture.svg
+	$(BIN)/python -m payment_failover.tools.diagram cdk.out docs/architecture.svg
 	rm -rf cdk.out.standby
 	$(CDK) synth $(STACKS) --quiet --output cdk.out.standby $(STANDBY_EXAMPLE)
-	$(BIN)/python -m payment_failover.diagram cdk.out.standby docs/architecture-standby.svg
+	$(BIN)/python -m payment_failover.tools.diagram cdk.out.standby docs/architecture-standby.svg
 	rm -rf cdk.out.standby
 
 # Regenerate the README tables that are computed from code (tests fail when they drift).

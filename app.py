@@ -10,9 +10,9 @@ from typing import Any
 
 import aws_cdk as cdk
 
-from payment_failover.config_sources import ConfigError
-from payment_failover.pipeline_settings import PIPELINE_KEYS, load_pipeline_settings
-from payment_failover.settings import load_settings
+from payment_failover.config.settings import load_settings
+from payment_failover.config.sources import ConfigError
+from payment_failover.pipeline.settings import PIPELINE_KEYS, load_pipeline_settings
 from payment_failover.stage import PaymentFailoverStage
 
 
@@ -32,7 +32,7 @@ def main(
     PaymentFailoverStage(app, f"PaymentFailover-{settings.environment_suffix}", settings=settings)
     if pipeline is not None:
         # Imported only when asked for, so a synth without pipeline settings pays nothing for it.
-        from payment_failover.stacks.pipeline_stack import PIPELINE_STACK_NAME, PipelineStack
+        from payment_failover.pipeline.stack import PIPELINE_STACK_NAME, PipelineStack
 
         PipelineStack(app, PIPELINE_STACK_NAME, settings=pipeline)
     app.synth()

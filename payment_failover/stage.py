@@ -9,9 +9,9 @@ from __future__ import annotations
 from aws_cdk import Environment, Stage
 from constructs import Construct
 
-from payment_failover.governance import acknowledge_service_findings, apply_compliance_checks
+from payment_failover.compliance.governance import acknowledge_service_findings, apply_compliance_checks
+from payment_failover.config.settings import Settings
 from payment_failover.names import ResourceNames
-from payment_failover.settings import Settings
 from payment_failover.stacks.global_dns_stack import GlobalDnsStack
 from payment_failover.stacks.service_stack import ServiceStack
 from payment_failover.tagging import tag_everything

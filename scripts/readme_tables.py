@@ -14,10 +14,11 @@ import tempfile  # noqa: E402
 
 import aws_cdk as cdk  # noqa: E402
 
-from payment_failover import budget, change_impact, compliance_map, confused_deputy, governance  # noqa: E402
-from payment_failover.pipeline_settings import PipelineSettings  # noqa: E402
-from payment_failover.settings import load_settings, markdown_table  # noqa: E402
+from payment_failover.compliance import confused_deputy, governance  # noqa: E402
+from payment_failover.config.settings import load_settings, markdown_table  # noqa: E402
+from payment_failover.pipeline.settings import PipelineSettings  # noqa: E402
 from payment_failover.stage import PaymentFailoverStage  # noqa: E402
+from payment_failover.tools import budget, change_impact, compliance_map  # noqa: E402
 
 
 def budget_table() -> str:
@@ -43,7 +44,7 @@ def region_failover_table() -> str:
 
 def bad_configuration_count() -> str:
     """How many invalid configurations the bad-input suite runs through the entry point."""
-    from tests.unit.test_bad_input import BAD_CONFIGURATIONS
+    from tests.unit.config.test_bad_input import BAD_CONFIGURATIONS
 
     return f"  **{len(BAD_CONFIGURATIONS)} invalid configurations**"
 

@@ -22,7 +22,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from payment_failover.images import AMI_ID, IMAGES_FILE  # noqa: E402
+from payment_failover.config.images import AMI_ID, IMAGES_FILE  # noqa: E402
 
 ClientFactory = Callable[[str, str], Any]
 

@@ -1,6 +1,6 @@
 """Regenerate payment_failover/data/aws_catalogue.json from the botocore pinned in requirements-dev.txt.
 
-`make catalogue` runs it after a botocore pin bump; tests/unit/test_catalogue.py fails while the committed file
+`make catalogue` runs it after a botocore pin bump; tests/unit/config/test_catalogue.py fails while the committed file
 differs from what the pinned botocore says, so the catalogue cannot drift from its source. The synth itself
 reads only the small committed file (parsing botocore's EC2 model costs ~0.4 s per synth).
 """

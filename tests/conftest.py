@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.cli import CDK, cdk_synth
-from tests.support import SynthesizedStage, settings_from, synthesize
+from tests.helpers.cli import CDK, cdk_synth
+from tests.helpers.support import SynthesizedStage, settings_from, synthesize
 
 # Tests must not depend on the developer's shell: no ambient product settings, AWS credentials
 # or CDK context leak into a synth.

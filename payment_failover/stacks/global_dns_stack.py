@@ -22,11 +22,11 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_route53 as route53
 from constructs import Construct
 
-from payment_failover.components.alerting import FailoverTopic
-from payment_failover.components.dns_failover import ROUTE53_METRICS_REGION, GlobalDns, health_check_status_metric
-from payment_failover.components.region_failover_alarms import RegionFailoverAlarms
+from payment_failover.components.edge.dns_failover import ROUTE53_METRICS_REGION, GlobalDns, health_check_status_metric
+from payment_failover.components.observability.alerting import FailoverTopic
+from payment_failover.components.observability.region_failover_alarms import RegionFailoverAlarms
+from payment_failover.config.settings import Settings
 from payment_failover.names import ResourceNames
-from payment_failover.settings import Settings
 
 
 class GlobalDnsStack(Stack):

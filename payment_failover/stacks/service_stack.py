@@ -14,27 +14,27 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_route53 as route53
 from constructs import Construct
 
-from payment_failover.components.access_logs import AccessLogBucket
-from payment_failover.components.alarms import FailoverAlarms, notify
-from payment_failover.components.alerting import FailoverTopic
-from payment_failover.components.az_drills import AzLossDrills
-from payment_failover.components.certificate import ServiceCertificate
-from payment_failover.components.compute import Compute
-from payment_failover.components.dashboard import FailoverDashboard
-from payment_failover.components.dns_failover import RegionalEndpoint, regional_name
-from payment_failover.components.endpoints import ServiceEndpoints
-from payment_failover.components.gray_failure import GrayFailureAlarms
-from payment_failover.components.instance_logs import InstanceLogs
-from payment_failover.components.load_balancer import HealthCheckTiming, LoadBalancer
-from payment_failover.components.log_encryption import LogArchive
-from payment_failover.components.metrics import WebTierMetrics
-from payment_failover.components.network import Network
-from payment_failover.components.sdk_calls import provider_function
-from payment_failover.components.web_firewall import WebFirewall
-from payment_failover.components.zonal_autoshift import ZonalAutoshift
+from payment_failover.components.edge.access_logs import AccessLogBucket
+from payment_failover.components.edge.certificate import ServiceCertificate
+from payment_failover.components.edge.dns_failover import RegionalEndpoint, regional_name
+from payment_failover.components.edge.load_balancer import HealthCheckTiming, LoadBalancer
+from payment_failover.components.edge.web_firewall import WebFirewall
+from payment_failover.components.fleet.compute import Compute
+from payment_failover.components.fleet.instance_logs import InstanceLogs
+from payment_failover.components.fleet.rollout import RolloutTiming
+from payment_failover.components.network.endpoints import ServiceEndpoints
+from payment_failover.components.network.network import Network
+from payment_failover.components.network.sdk_calls import provider_function
+from payment_failover.components.observability.alarms import FailoverAlarms, notify
+from payment_failover.components.observability.alerting import FailoverTopic
+from payment_failover.components.observability.dashboard import FailoverDashboard
+from payment_failover.components.observability.gray_failure import GrayFailureAlarms
+from payment_failover.components.observability.log_encryption import LogArchive
+from payment_failover.components.observability.metrics import WebTierMetrics
+from payment_failover.components.resilience.az_drills import AzLossDrills
+from payment_failover.components.resilience.zonal_autoshift import ZonalAutoshift
+from payment_failover.config.settings import Settings
 from payment_failover.names import ResourceNames
-from payment_failover.rollout import RolloutTiming
-from payment_failover.settings import Settings
 from payment_failover.stacks.zonal_stack import ZonalStack
 
 SERVICE_PORT = 8080

@@ -499,7 +499,7 @@ def patch_default_security_group_rules() -> None:
     vpcs.VPCBackend.create_vpc = create_with_default_rules  # type: ignore[method-assign]
 
 
-# The EC2 calls the app's AwsCustomResource resources make (payment_failover/components/sdk_calls.py).
+# The EC2 calls the app's AwsCustomResource resources make (payment_failover/components/network/sdk_calls.py).
 _SDK_CALLS = ("describeManagedPrefixLists", "revokeSecurityGroupIngress", "revokeSecurityGroupEgress")
 
 

@@ -26,8 +26,8 @@ from typing import Any
 import boto3
 import pytest
 
+from payment_failover.config.settings import Settings, load_settings
 from payment_failover.names import ResourceNames
-from payment_failover.settings import Settings, load_settings
 from tests.integration.emulator import PINNED_MOTO, UNMODELLED_BEHAVIOUR, UNMODELLED_RESOURCES, require_pinned_moto
 
 PROJECT = Path(__file__).resolve().parents[2]

@@ -13,7 +13,8 @@ FIS_TEMPLATE = "AWS::FIS::ExperimentTemplate"
 
 
 def test_r1_one_az_loss_drill_per_az_stops_on_alarms_of_this_stage(deployment: Deployment) -> None:
-    """What each drill does is pinned by tests/unit/test_az_drills.py; here: they exist and point at live alarms."""
+    """What each drill does is pinned by tests/unit/components/resilience/test_az_drills.py; here: they exist and
+    point at live alarms."""
     stack = deployment.names.service_stack
     declared = [r for r in stack_template(deployment, stack)["Resources"].values() if r["Type"] == FIS_TEMPLATE]
     assert declared, f"{stack} declares no AZ-loss drill"

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from payment_failover.components.endpoints import INTERFACE_ENDPOINTS
+from payment_failover.components.network.endpoints import INTERFACE_ENDPOINTS
 from tests.integration.lookups import launch_template_data, security_group, subnets
 from tests.integration.rehearsal import Deployment
 

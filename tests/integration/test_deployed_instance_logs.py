@@ -6,8 +6,8 @@ import json
 
 import pytest
 
-from payment_failover.components.instance_logs import IDLE_SESSION_MINUTES
-from payment_failover.components.log_encryption import LOG_RETENTION_DAYS
+from payment_failover.components.fleet.instance_logs import IDLE_SESSION_MINUTES
+from payment_failover.components.observability.log_encryption import LOG_RETENTION_DAYS
 from tests.integration.rehearsal import Deployment
 
 pytestmark = pytest.mark.integration

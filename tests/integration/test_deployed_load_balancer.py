@@ -7,7 +7,7 @@ from urllib.parse import urlparse
 
 import pytest
 
-from payment_failover.components.load_balancer import HealthCheckTiming
+from payment_failover.components.edge.load_balancer import HealthCheckTiming
 from tests.integration.lookups import (
     launch_template_data,
     listeners_by_port,

@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from tests.dashboard_body import metric_errors
+from tests.helpers.dashboard_body import metric_errors
 from tests.integration.lookups import alarm_metrics, metric_alarms
 from tests.integration.rehearsal import DNS_REGION, Deployment
 

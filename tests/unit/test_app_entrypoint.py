@@ -8,7 +8,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from tests.cli import ROOT, run_app
+from tests.helpers.cli import ROOT, run_app
 
 
 def _run_app(tmp_path: Path, context: dict[str, str]) -> subprocess.CompletedProcess[str]:

@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from payment_failover import budget, compliance_map, confused_deputy
-from payment_failover.pipeline_settings import PipelineSettings
-from payment_failover.settings import Settings, context_keys, markdown_table
-from tests.support import SynthesizedStage
-from tests.unit.test_bad_input import BAD_CONFIGURATIONS
+from payment_failover.compliance import confused_deputy
+from payment_failover.config.settings import Settings, context_keys, markdown_table
+from payment_failover.pipeline.settings import PipelineSettings
+from payment_failover.tools import budget, compliance_map
+from tests.helpers.support import SynthesizedStage
+from tests.unit.config.test_bad_input import BAD_CONFIGURATIONS
 
 README = (Path(__file__).resolve().parents[2] / "README.md").read_text()
 
@@ -51,7 +52,7 @@ def test_readme_counts_the_bad_configurations_the_suite_really_runs() -> None:
 
 def test_r19_readme_pci_map_is_the_modules_output_and_names_only_tests_that_exist() -> None:
     assert _block("pci-map") == compliance_map.markdown_table()
-    sources = "\n".join(path.read_text() for path in (Path(__file__).resolve().parent).glob("test_*.py"))
+    sources = "\n".join(path.read_text() for path in Path(__file__).resolve().parent.rglob("test_*.py"))
     for requirement in compliance_map.REQUIREMENTS:
         for test in requirement.tests:
             assert f"def {test}(" in sources, f"{requirement.number} names {test}, which no unit test defines"

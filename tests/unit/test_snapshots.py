@@ -10,7 +10,7 @@ import pytest
 from syrupy.assertion import SnapshotAssertion
 from syrupy.extensions.json import JSONSnapshotExtension
 
-from tests.support import SynthesizedStage, scrubbed
+from tests.helpers.support import SynthesizedStage, scrubbed
 
 
 @pytest.fixture

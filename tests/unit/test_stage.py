@@ -5,7 +5,7 @@ from __future__ import annotations
 import aws_cdk as cdk
 from aws_cdk.assertions import Match
 
-from tests.support import SynthesizedStage, single
+from tests.helpers.support import SynthesizedStage, single
 
 TAGGED_TYPES = [
     "AWS::EC2::VPC",

@@ -1,0 +1,1 @@
+"""Compliance: the cdk-nag gate, every acknowledged finding, and the confused-deputy conditions."""

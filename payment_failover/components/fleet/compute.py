@@ -1,0 +1,288 @@
+"""Compute (R5, R6): a launch template and an ASG kept balanced over the private subnets."""
+
+from __future__ import annotations
+
+import base64
+import gzip
+from pathlib import Path
+
+from aws_cdk import Aws, Duration, Stack, Tags
+from aws_cdk import aws_autoscaling as autoscaling
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_sns as sns
+from constructs import Construct
+
+from payment_failover.components.fleet.rollout import RolloutTiming
+
+RUNTIME_DIR = Path(__file__).resolve().parent / "runtime"
+HEALTH_SERVICE_FILE = RUNTIME_DIR / "health_service.py"
+HEALTH_UNIT_FILE = RUNTIME_DIR / "payment-health.service"
+SIGNAL_SCRIPT_FILE = RUNTIME_DIR / "signal_when_healthy.sh"
+SHIP_LOGS_FILE = RUNTIME_DIR / "ship_logs.sh"
+INSTALL_DIR = "/opt/payment-failover"
+UNIT_NAME = "payment-health.service"
+SIGNAL_SCRIPT_PATH = f"{INSTALL_DIR}/signal_when_healthy.sh"
+SHIP_LOGS_PATH = f"{INSTALL_DIR}/ship_logs.sh"
+AGENT_CONFIG_PATH = f"{INSTALL_DIR}/cloudwatch-agent.json"
+HEALTH_PATH = "/health"
+HEREDOC_MARKER = "PAYMENT_FAILOVER_EOF"
+# EC2 refuses user data above 16 KB before base64 encoding (instancedata-add-user-data page, _install_file).
+USER_DATA_LIMIT_BYTES = 16 * 1024
+SIGNAL_POLL_SECONDS = 5
+HEALTH_CHECK_GRACE_SECONDS = 300
+ROOT_VOLUME_GIB = 8
+# Capacity that holds an AZ loss (R17) by static stability, not by scaling on demand: zonal autoshift "is a
+# capability designed for customers who have pre-scaled their application resources for all Availability
+# Zones", and scaling on demand must not be relied on when a shift starts
+# (https://docs.aws.amazon.com/r53recovery/latest/dg/arc-zonal-autoshift.how-it-works.start-stop-auto.html).
+# The fleet is held at a CPU average of ceiling x (AZs - 1) / AZs, so the instances of the remaining AZs carry
+# the whole load at no more than the ceiling. The average includes the idle instances of a shifted-away AZ
+# (they stay in the group), which is exactly what makes 40 % of six the same work as 60 % of four.
+CPU_CEILING_PERCENT = 60
+# For prescaled groups AWS recommends "Ignore unhealthy" in the shifted-away AZ: no replacements launched
+# into, or churned in, an impaired zone
+# (https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-zonal-shift.html).
+IMPAIRED_ZONE_BEHAVIOUR = "IgnoreUnhealthy"
+
+
+def prescaled_cpu_target(zones: int, ceiling_percent: int = CPU_CEILING_PERCENT) -> int:
+    """The CPU target at which the instances of zones - 1 AZs carry the whole load at `ceiling_percent`."""
+    if zones < 2:
+        raise ValueError(f"an AZ loss needs at least 2 AZs, got {zones}")
+    return ceiling_percent * (zones - 1) // zones
+
+
+def health_service_commands(*, port: int) -> list[str]:
+    """User-data commands that install the health service from the package's runtime files and start it."""
+    return [
+        f"install -d -m 0755 {INSTALL_DIR}",
+        _install_file(f"{INSTALL_DIR}/health_service.py", HEALTH_SERVICE_FILE.read_text(), mode="0644"),
+        _install_file(
+            f"/etc/systemd/system/{UNIT_NAME}",
+            HEALTH_UNIT_FILE.read_text().replace("@PORT@", str(port)),
+            mode="0644",
+        ),
+        "systemctl daemon-reload",
+        f"systemctl enable --now {UNIT_NAME}",
+    ]
+
+
+def log_shipping_commands(*, agent_config: str) -> list[str]:
+    """User-data commands that ship the instance's logs off it before anything worth logging runs (R19)."""
+    return [
+        _install_file(SHIP_LOGS_PATH, SHIP_LOGS_FILE.read_text(), mode="0755"),
+        _write_file(AGENT_CONFIG_PATH, agent_config, mode="0644"),
+        f"{SHIP_LOGS_PATH} --agent-config {AGENT_CONFIG_PATH}",
+    ]
+
+
+def health_gated_commands(
+    *, port: int, stack_name: str, resource: str, region: str, timing: RolloutTiming, agent_config: str
+) -> list[str]:
+    """The whole user data (R6, R16, R19): install the signal script, ship logs, start the health service, then
+    wait and signal.
+
+    Any failing step before the wait signals failure at once through the ERR trap, so a broken build (or an
+    instance whose logs could not leave it) fails its batch within seconds instead of after the PauseTime.
+    """
+    signal = f"{SIGNAL_SCRIPT_PATH} --stack {stack_name} --resource {resource} --region {region}"
+    return [
+        "set -euo pipefail",
+        f"install -d -m 0755 {INSTALL_DIR}",
+        _install_file(SIGNAL_SCRIPT_PATH, SIGNAL_SCRIPT_FILE.read_text(), mode="0755"),
+        f"trap '{signal} --failed' ERR",
+        *log_shipping_commands(agent_config=agent_config),
+        *health_service_commands(port=port),
+        "trap - ERR",
+        f"{signal} --url http://127.0.0.1:{port}{HEALTH_PATH}"
+        f" --deadline {timing.signal_deadline_seconds} --settle {timing.settle_seconds}"
+        f" --interval {SIGNAL_POLL_SECONDS}",
+    ]
+
+
+def _write_file(path: str, content: str, *, mode: str) -> str:
+    """A file written as plain text: for content CloudFormation completes (it holds references)."""
+    _refuse_marker(path, content)
+    return f"cat > {path} <<'{HEREDOC_MARKER}'\n{content.rstrip()}\n{HEREDOC_MARKER}\nchmod {mode} {path}"
+
+
+def _install_file(path: str, content: str, *, mode: str) -> str:
+    """A fixed file of the package, gzip-compressed and base64-encoded: the user data stays within EC2's 16 KB.
+
+    "User data is limited to 16 KB, in raw form, before it is base64-encoded"
+    (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/instancedata-add-user-data.html); the runtime files alone
+    are 17 KB as text. mtime=0 keeps the encoding, and so the launch template, identical for identical content.
+    """
+    _refuse_marker(path, content)
+    encoded = base64.encodebytes(gzip.compress(content.rstrip().encode() + b"\n", mtime=0)).decode().rstrip()
+    return f"base64 -d <<'{HEREDOC_MARKER}' | gunzip > {path}\n{encoded}\n{HEREDOC_MARKER}\nchmod {mode} {path}"
+
+
+def _refuse_marker(path: str, content: str) -> None:
+    if HEREDOC_MARKER in content:
+        raise ValueError(f"{path} must not contain the heredoc marker {HEREDOC_MARKER}")
+
+
+class Compute(Construct):
+    """Instances that serve payments; replaced automatically when the load balancer sees them fail."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        vpc: ec2.IVpc,
+        subnets: ec2.SubnetSelection,
+        instance_type: str,
+        image_id: str,
+        min_capacity: int,
+        max_capacity: int,
+        service_port: int,
+        name: str,
+        notifications_topic: sns.ITopic,
+        rollout: RolloutTiming,
+        agent_config: str,
+    ) -> None:
+        super().__init__(scope, id_)
+        if max_capacity <= min_capacity:
+            # CloudFormation rejects MinInstancesInService >= MaxSize (UpdatePolicy attribute page): a rolling
+            # update that keeps the whole minimum in service needs room above it for the new batch.
+            raise ValueError(f"max_capacity ({max_capacity}) must exceed min_capacity ({min_capacity})")
+        self.security_group = ec2.SecurityGroup(
+            self,
+            "SecurityGroup",
+            vpc=vpc,
+            # Unchanged on purpose: GroupDescription cannot change without replacing the group (and the rules that
+            # name it); the egress it describes now goes through the VPC endpoints.
+            description="Payment instances: service port from the ALB only; egress for SSM and OS updates",
+            # No internet egress (R19, PCI DSS v4.0.1 1.3/1.4): the only outbound rules are HTTPS to the VPC
+            # endpoints, added by ServiceEndpoints.admit. DNS to the Amazon-provided resolver, the instance metadata
+            # service and Amazon Time Sync are link-local services that need no rule: security groups cannot block
+            # DNS to the Route 53 Resolver (https://docs.aws.amazon.com/vpc/latest/userguide/security-group-rules.html),
+            # IMDS "runs locally on every EC2 instance"
+            # (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/configuring-instance-metadata-options.html), and
+            # Time Sync over NTP needs no VPC configuration and no internet access
+            # (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/configure-ec2-ntp.html).
+            allow_all_outbound=False,
+        )
+        self.role = iam.Role(
+            self,
+            "InstanceRole",
+            assumed_by=iam.ServicePrincipal("ec2.amazonaws.com"),
+            # The ASG's `signals` add one statement: cloudformation:SignalResource on this stack only.
+            description=(
+                "Payment instances: Session Manager access, their own log groups and signalling their own stack only"
+            ),
+            managed_policies=[iam.ManagedPolicy.from_aws_managed_policy_name("AmazonSSMManagedInstanceCore")],
+        )
+        ec2_type = ec2.InstanceType(instance_type)
+        # Filled in below, once the group's logical id (the resource the instances signal) exists.
+        user_data = ec2.UserData.for_linux()
+        self.launch_template = ec2.LaunchTemplate(
+            self,
+            "LaunchTemplate",
+            launch_template_name=name,
+            instance_type=ec2_type,
+            # R16, failure 10: a fixed image id from the configuration, never the public SSM parameter that
+            # CloudFormation would re-resolve (and roll the fleet onto) at every deploy.
+            machine_image=ec2.MachineImage.generic_linux({Stack.of(self).region: image_id}),
+            role=self.role,
+            security_group=self.security_group,
+            user_data=user_data,
+            require_imdsv2=True,
+            http_put_response_hop_limit=1,
+            detailed_monitoring=True,
+            block_devices=[
+                ec2.BlockDevice(
+                    device_name="/dev/xvda",
+                    volume=ec2.BlockDeviceVolume.ebs(
+                        ROOT_VOLUME_GIB,
+                        encrypted=True,
+                        volume_type=ec2.EbsDeviceVolumeType.GP3,
+                        delete_on_termination=True,
+                    ),
+                )
+            ],
+        )
+        # DesiredCapacity is deliberately not pinned: CloudFormation starts the group at MinSize
+        # (2 per AZ), and a later deploy never shrinks a group that scaled out under load.
+        self.auto_scaling_group = autoscaling.AutoScalingGroup(
+            self,
+            "Group",
+            vpc=vpc,
+            vpc_subnets=subnets,
+            auto_scaling_group_name=name,
+            launch_template=self.launch_template,
+            min_capacity=min_capacity,
+            max_capacity=max_capacity,
+            # Launches, terminations and their failures are failover events the on-call engineer is told about.
+            notifications=[autoscaling.NotificationConfiguration(topic=notifications_topic)],
+            group_metrics=[autoscaling.GroupMetrics.all()],
+            az_capacity_distribution_strategy=autoscaling.CapacityDistributionStrategy.BALANCED_BEST_EFFORT,
+            health_checks=autoscaling.HealthChecks.with_additional_checks(
+                additional_types=[autoscaling.AdditionalHealthCheckType.ELB],
+                grace_period=Duration.seconds(HEALTH_CHECK_GRACE_SECONDS),
+            ),
+            # R16: creation completes only once every instance of the minimum capacity has signalled success.
+            signals=autoscaling.Signals.wait_for_min_capacity(
+                timeout=Duration.seconds(rollout.pause_seconds), min_success_percentage=100
+            ),
+            # R16: a deployment launches a batch above the minimum, waits for each new instance's signal and fails
+            # (CloudFormation then rolls back) when any one signals failure or stays silent past PauseTime.
+            # A deployment must not switch failover off: health checks, replacement and AZ rebalancing
+            # stay active while CloudFormation rolls instances (CDK's default suspends all three).
+            update_policy=autoscaling.UpdatePolicy.rolling_update(
+                max_batch_size=min(len(vpc.availability_zones), max_capacity - min_capacity),
+                min_instances_in_service=min_capacity,
+                min_success_percentage=100,
+                wait_on_resource_signals=True,
+                pause_time=Duration.seconds(rollout.pause_seconds),
+                suspend_processes=[
+                    autoscaling.ScalingProcess.ALARM_NOTIFICATION,
+                    autoscaling.ScalingProcess.SCHEDULED_ACTIONS,
+                ],
+            ),
+        )
+        # Zonal shift (R17): only while a shift is active on the group itself, it stops launching in that AZ and
+        # (IgnoreUnhealthy) leaves that AZ's instances alone instead of replacing them into the impaired zone;
+        # the other AZs take the load and the group rebalances when the shift ends. No L2 property exists yet.
+        cfn_group = self.auto_scaling_group.node.default_child
+        if not isinstance(cfn_group, autoscaling.CfnAutoScalingGroup):
+            raise TypeError(f"{self.auto_scaling_group.node.path} has no CfnAutoScalingGroup to configure")
+        # The group's full ARN (with its generated id), which ARC and FIS address it by.
+        self.auto_scaling_group_arn = cfn_group.attr_auto_scaling_group_arn
+        user_data.add_commands(
+            *health_gated_commands(
+                port=service_port,
+                stack_name=Aws.STACK_NAME,
+                resource=Stack.of(self).get_logical_id(cfn_group),
+                region=Aws.REGION,
+                timing=rollout,
+                agent_config=agent_config,
+            )
+        )
+        # Replacements outside deployments (health, rebalancing, instance refresh) launch first and terminate
+        # after: never below the desired capacity, at most up to the ceiling of max_capacity.
+        cfn_group.instance_maintenance_policy = autoscaling.CfnAutoScalingGroup.InstanceMaintenancePolicyProperty(
+            min_healthy_percentage=100,
+            max_healthy_percentage=max_healthy_percentage(min_capacity=min_capacity, max_capacity=max_capacity),
+        )
+        cfn_group.availability_zone_impairment_policy = (
+            autoscaling.CfnAutoScalingGroup.AvailabilityZoneImpairmentPolicyProperty(
+                zonal_shift_enabled=True, impaired_zone_health_check_behavior=IMPAIRED_ZONE_BEHAVIOUR
+            )
+        )
+        Tags.of(self).add("Name", name)
+        self.cpu_target_percent = prescaled_cpu_target(len(vpc.availability_zones))
+        self.auto_scaling_group.scale_on_cpu_utilization(
+            "CpuTarget", target_utilization_percent=self.cpu_target_percent
+        )
+
+
+def max_healthy_percentage(*, min_capacity: int, max_capacity: int) -> int:
+    """The largest share of the desired capacity (at rest: the minimum) that stays within max_capacity.
+
+    Auto Scaling accepts 100-200 and at most 100 above the minimum percentage (InstanceMaintenancePolicy API).
+    """
+    return max(100, min(200, 100 * max_capacity // min_capacity))

@@ -1,0 +1,156 @@
+"""VPC endpoints (R19, PCI DSS v4.0.1 1.3/1.4): the instances reach every AWS API they call without the internet.
+
+What the instances call, and through what:
+
+- CloudFormation (`cfn-signal` in runtime/signal_when_healthy.sh), Systems Manager Session Manager (`ssm`,
+  `ssmmessages`) and CloudWatch Logs (the CloudWatch agent and Session Manager session logs): interface endpoints
+  with private DNS in the private subnet of every AZ, so the services' public names resolve to the endpoints'
+  private addresses inside the VPC. No `ec2messages` endpoint: from SSM Agent 3.3.40.0 on, the agent uses the
+  ssmmessages endpoint when it is available instead of ec2messages
+  (https://docs.aws.amazon.com/systems-manager/latest/userguide/setup-create-vpc.html); the pinned AL2023 image
+  (2026) ships a newer agent. That saves one endpoint in three AZs (README, Egress control).
+- Amazon S3, where the Amazon Linux 2023 package repositories that `dnf` reads at boot live: a gateway endpoint on
+  the private route tables (https://docs.aws.amazon.com/vpc/latest/privatelink/vpc-endpoints-s3.html). Its
+  instances' security group must allow 443 to S3's prefix list, and CloudFormation does not return that list's id
+  from AWS::EC2::VPCEndpoint: it is looked up once at deploy time (sdk_calls.py).
+
+Each AZ's interface endpoint network interface lives in that AZ's private subnet, so losing an AZ takes away only
+that AZ's interface (R2: no AZ depends on another).
+"""
+
+from __future__ import annotations
+
+from aws_cdk import Aws, Stack
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk import aws_iam as iam
+from aws_cdk import custom_resources as cr
+from constructs import Construct
+
+from payment_failover.components.network.sdk_calls import sdk_call
+from payment_failover.components.observability.log_encryption import LogArchive
+
+HTTPS = 443
+# Service name suffix -> construct id and the reason the instances need it.
+INTERFACE_ENDPOINTS: dict[str, tuple[str, str]] = {
+    "cloudformation": ("CloudFormation", "cfn-signal reports each new instance's health to its stack (R16)"),
+    "ssm": ("Ssm", "Session Manager and the SSM agent's registration (R6: no SSH)"),
+    "ssmmessages": ("SsmMessages", "Session Manager's session channels"),
+    "logs": ("Logs", "the CloudWatch agent's and Session Manager's logs (PCI DSS 10.2)"),
+}
+S3_PREFIX_LIST_PATH = "PrefixLists.0.PrefixListId"
+
+
+class ServiceEndpoints(Construct):
+    """An S3 gateway endpoint and one interface endpoint per AWS API the instances call, behind their own group."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        vpc: ec2.IVpc,
+        subnets: ec2.SubnetSelection,
+        log_archive: LogArchive,
+    ) -> None:
+        super().__init__(scope, id_)
+        region = Stack.of(self).region
+        # Interface endpoints answer; they never open connections, so the group allows no egress at all.
+        self.security_group = ec2.SecurityGroup(
+            self,
+            "SecurityGroup",
+            vpc=vpc,
+            description="VPC interface endpoints: HTTPS from the payment instances only",
+            allow_all_outbound=False,
+        )
+        self.interface_endpoints: dict[str, ec2.InterfaceVpcEndpoint] = {
+            service: ec2.InterfaceVpcEndpoint(
+                self,
+                construct_id,
+                vpc=vpc,
+                service=ec2.InterfaceVpcEndpointAwsService(service),
+                subnets=subnets,
+                private_dns_enabled=True,
+                security_groups=[self.security_group],
+                # CDK would otherwise open 443 to the whole VPC CIDR: only the instances' group may connect.
+                open=False,
+            )
+            for service, (construct_id, _) in INTERFACE_ENDPOINTS.items()
+        }
+        # The logs endpoint is the one write path out of the VPC (PutLogEvents). Only principals of this account may
+        # use it, so stolen or foreign credentials cannot stream data into another account's log group through it
+        # (endpoint policies and aws:PrincipalAccount:
+        # https://docs.aws.amazon.com/vpc/latest/privatelink/vpc-endpoints-access.html). Not on the CloudFormation
+        # endpoint: cfn-signal may sign with the instance's identity instead of IAM credentials.
+        self.interface_endpoints["logs"].add_to_policy(
+            iam.PolicyStatement(
+                sid="ThisAccountsPrincipalsOnly",
+                principals=[iam.AnyPrincipal()],
+                actions=["*"],
+                resources=["*"],
+                conditions={"StringEquals": {"aws:PrincipalAccount": Aws.ACCOUNT_ID}},
+            )
+        )
+        # A gateway endpoint policy applies to all S3 traffic from these route tables
+        # (https://docs.aws.amazon.com/vpc/latest/privatelink/vpc-endpoints-s3.html). Nothing in the private subnets
+        # writes to S3 (ALB access logs are delivered by Elastic Load Balancing itself, not through this VPC), so
+        # the endpoint allows reading objects only: the AL2023 repositories and the SSM agent's AWS-owned buckets
+        # are read, and no object can be written to any bucket from the instances, whoever's credentials they hold.
+        self.s3_gateway = ec2.GatewayVpcEndpoint(
+            self,
+            "S3",
+            vpc=vpc,
+            service=ec2.GatewayVpcEndpointAwsService.S3,
+            subnets=[subnets],
+        )
+        self.s3_gateway.add_to_policy(
+            iam.PolicyStatement(
+                sid="ReadObjectsOnly",
+                principals=[iam.AnyPrincipal()],
+                actions=["s3:GetObject"],
+                resources=["arn:aws:s3:::*/*"],
+            )
+        )
+        lookup = sdk_call(
+            self,
+            "S3PrefixList",
+            log_archive=log_archive,
+            action="describeManagedPrefixLists",
+            parameters={"Filters": [{"Name": "prefix-list-name", "Values": [f"com.amazonaws.{region}.s3"]}]},
+            physical_id=cr.PhysicalResourceId.from_response(S3_PREFIX_LIST_PATH),
+            output_paths=[S3_PREFIX_LIST_PATH],
+            # Describe calls take no resource-level permissions.
+            statements=[iam.PolicyStatement(actions=["ec2:DescribeManagedPrefixLists"], resources=["*"])],
+        )
+        self.s3_prefix_list_id = lookup.get_response_field(S3_PREFIX_LIST_PATH)
+
+    def admit(self, clients: ec2.SecurityGroup) -> None:
+        """Let `clients` (a group created without default egress) reach these endpoints over HTTPS, and only them.
+
+        Logical ids are fixed here rather than derived from the peer's construct path, so the stand-alone Stage and
+        the pipeline's render the same template (see service_stack._pin_rule_ids).
+        """
+        clients.add_egress_rule(
+            ec2.Peer.security_group_id(self.security_group.security_group_id),
+            ec2.Port.tcp(HTTPS),
+            "HTTPS to the VPC interface endpoints (CloudFormation, SSM, CloudWatch Logs)",
+        )
+        ec2.CfnSecurityGroupEgress(
+            self,
+            "ClientsToS3Https",
+            group_id=clients.security_group_id,
+            ip_protocol="tcp",
+            from_port=HTTPS,
+            to_port=HTTPS,
+            destination_prefix_list_id=self.s3_prefix_list_id,
+            description="HTTPS to Amazon S3 through the gateway endpoint (AL2023 package repositories)",
+        )
+        ec2.CfnSecurityGroupIngress(
+            self,
+            "EndpointsFromClientsHttps",
+            group_id=self.security_group.security_group_id,
+            ip_protocol="tcp",
+            from_port=HTTPS,
+            to_port=HTTPS,
+            source_security_group_id=clients.security_group_id,
+            description="HTTPS from the payment instances",
+        )

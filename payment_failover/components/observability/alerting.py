@@ -1,0 +1,72 @@
+"""Failover events topic (R9): encrypted with a key that CloudWatch and Auto Scaling may really use."""
+
+from __future__ import annotations
+
+from aws_cdk import Stack
+from aws_cdk import aws_iam as iam
+from aws_cdk import aws_kms as kms
+from aws_cdk import aws_sns as sns
+from aws_cdk import aws_sns_subscriptions as subscriptions
+from constructs import Construct
+
+from payment_failover.compliance import confused_deputy
+
+# Auto Scaling publishes ASG notifications as this service-linked role, which must be able to use the key.
+AUTOSCALING_SERVICE_ROLE = "role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"
+_PUBLISH_WITH_KEY = ["kms:Decrypt", "kms:GenerateDataKey*"]
+
+
+class FailoverTopic(Construct):
+    """SNS topic for alarm/OK actions and ASG events; TLS-only, with an optional e-mail subscriber.
+
+    A customer-managed key, because the AWS-managed SNS key does not let CloudWatch publish and
+    alarm notifications would be dropped without an error.
+    """
+
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        topic_name: str,
+        alarm_email: str | None,
+        autoscaling_publishes: bool,
+    ) -> None:
+        super().__init__(scope, id_)
+        account = Stack.of(self).account
+        self.key = kms.Key(
+            self,
+            "Key",
+            description=f"Encrypts the {topic_name} SNS topic; usable by CloudWatch alarms and Auto Scaling",
+            enable_key_rotation=True,
+        )
+        publishers: list[iam.IPrincipal] = [iam.ServicePrincipal("cloudwatch.amazonaws.com")]
+        if autoscaling_publishes:
+            publishers.append(
+                iam.ArnPrincipal(f"arn:{Stack.of(self).partition}:iam::{account}:{AUTOSCALING_SERVICE_ROLE}")
+            )
+        # No aws:SourceArn/aws:SourceAccount here: no AWS page says CloudWatch's KMS request carries them, and
+        # one it does not carry drops every alarm notification (confused_deputy.UNCONDITIONED says where we looked).
+        self.key.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AllowFailoverPublishersToUseTheKey",
+                principals=publishers,
+                actions=_PUBLISH_WITH_KEY,
+                resources=["*"],
+            )
+        )
+        self.topic = sns.Topic(
+            self, "Topic", topic_name=topic_name, display_name=topic_name, master_key=self.key, enforce_ssl=True
+        )
+        self.topic.add_to_resource_policy(
+            iam.PolicyStatement(
+                sid="AllowCloudWatchAlarmsToPublish",
+                principals=[iam.ServicePrincipal("cloudwatch.amazonaws.com")],
+                actions=["sns:Publish"],
+                resources=[self.topic.topic_arn],
+                # Only alarms of this account and region (R19, confused deputy).
+                conditions=confused_deputy.alarm_publisher(Stack.of(self)),
+            )
+        )
+        if alarm_email:
+            self.topic.add_subscription(subscriptions.EmailSubscription(alarm_email))

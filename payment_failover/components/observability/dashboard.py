@@ -1,0 +1,117 @@
+"""Failover dashboard (R10): built only from Metric objects, so CloudWatch gets the flat array format.
+
+The Route 53 health checks are global resources in the global DNS stack, whose own dashboard shows them
+(stacks/global_dns_stack.py): a widget here would need their ids across regions.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from aws_cdk import aws_cloudwatch as cloudwatch
+from constructs import Construct
+
+from payment_failover.components.edge.web_firewall import BLOCKED_SPIKE_THRESHOLD, WebFirewall
+from payment_failover.components.observability.alarms import MIN_HEALTHY_PER_AZ
+from payment_failover.components.observability.metrics import WebTierMetrics
+
+WIDTH = 8
+
+
+class FailoverDashboard(Construct):
+    """The failover state of every AZ at a glance, then traffic, errors and alarm states."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        dashboard_name: str,
+        metrics: WebTierMetrics,
+        availability_zones: Sequence[str],
+        alarms: Sequence[cloudwatch.IAlarm],
+        firewall: WebFirewall,
+    ) -> None:
+        super().__init__(scope, id_)
+        self.dashboard = cloudwatch.Dashboard(self, "Dashboard", dashboard_name=dashboard_name)
+        self.dashboard.add_widgets(
+            cloudwatch.GraphWidget(
+                title="Healthy hosts per AZ (alarm below 2)",
+                width=WIDTH,
+                left=[
+                    metrics.target_metric("HealthyHostCount", availability_zone=az, statistic="Minimum", label=az)
+                    for az in availability_zones
+                ],
+                left_annotations=[cloudwatch.HorizontalAnnotation(value=MIN_HEALTHY_PER_AZ, label="minimum per AZ")],
+                left_y_axis=cloudwatch.YAxisProps(min=0),
+            ),
+            cloudwatch.GraphWidget(
+                title="ASG desired vs in service",
+                width=WIDTH,
+                left=[
+                    metrics.group_metric("GroupDesiredCapacity", statistic="Average", label="desired"),
+                    metrics.group_metric("GroupInServiceInstances", statistic="Minimum", label="in service"),
+                ],
+                left_y_axis=cloudwatch.YAxisProps(min=0),
+            ),
+        )
+        self.dashboard.add_widgets(
+            cloudwatch.GraphWidget(
+                title="Requests", width=WIDTH, left=[metrics.load_balancer_metric("RequestCount", label="Requests")]
+            ),
+            cloudwatch.GraphWidget(
+                title="Target response time",
+                width=WIDTH,
+                left=[
+                    metrics.target_metric("TargetResponseTime", statistic="p50", label="p50"),
+                    metrics.target_metric("TargetResponseTime", statistic="p99", label="p99"),
+                ],
+            ),
+            cloudwatch.GraphWidget(
+                title="5xx responses (%)",
+                width=WIDTH,
+                left=[metrics.load_balancer_5xx_rate(), metrics.target_5xx_rate()],
+            ),
+        )
+        # Gray failure (R17): one AZ against its peers, the signals of the AzOutlier-<az> alarms.
+        self.dashboard.add_widgets(
+            cloudwatch.GraphWidget(
+                title="5xx % per AZ (ELB and targets)",
+                width=WIDTH,
+                left=[metrics.az_error_rate(az) for az in availability_zones],
+                left_y_axis=cloudwatch.YAxisProps(min=0),
+            ),
+            cloudwatch.GraphWidget(
+                title="p99 target response time per AZ",
+                width=WIDTH,
+                left=[metrics.az_latency(az) for az in availability_zones],
+                left_y_axis=cloudwatch.YAxisProps(min=0),
+            ),
+            cloudwatch.GraphWidget(
+                title="Anomalous and mitigated targets (automatic target weights)",
+                width=WIDTH,
+                left=[
+                    metrics.target_metric("AnomalousHostCount", statistic="Maximum", label="anomalous"),
+                    metrics.target_metric("MitigatedHostCount", statistic="Maximum", label="mitigated"),
+                ],
+                left_y_axis=cloudwatch.YAxisProps(min=0),
+            ),
+        )
+        self.dashboard.add_widgets(
+            cloudwatch.GraphWidget(
+                title="AWS WAF requests per 5 minutes (alarm above the line)",
+                width=3 * WIDTH,
+                left=[
+                    firewall.metric("AllowedRequests", label="allowed"),
+                    firewall.metric("BlockedRequests", label="blocked"),
+                    firewall.metric("CountedRequests", label="counted (rules in count mode)"),
+                ],
+                left_annotations=[
+                    cloudwatch.HorizontalAnnotation(value=BLOCKED_SPIKE_THRESHOLD, label="blocked spike")
+                ],
+                left_y_axis=cloudwatch.YAxisProps(min=0),
+            )
+        )
+        self.dashboard.add_widgets(
+            cloudwatch.AlarmStatusWidget(title="Failover alarms", width=3 * WIDTH, alarms=list(alarms))
+        )

@@ -1,0 +1,1 @@
+"""Resilience: zonal shift and autoshift, and the AZ-loss drills."""

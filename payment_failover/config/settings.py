@@ -1,0 +1,496 @@
+"""The one validated, frozen settings object: a declarative schema of every key the app reads.
+
+Each field declares its context key (camelCase alias), its default, the sentence that says what is allowed,
+and the validator that enforces it. The same schema validates a hand deploy, each pipeline stage (base plus
+the stage's object) and any later overlay; it is also the source of the README's configuration table
+(`make readme`). A failure is one sentence naming the key, the value the user gave and what is allowed.
+
+Precedence for every key: CDK context (``-c key=value`` or ``cdk.json``) over ``PAYMENT_FAILOVER_<KEY>`` over
+the default (`config_sources.py`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from typing import Annotated, Any
+
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ModelWrapValidatorHandler,
+    ValidationError,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+from pydantic.alias_generators import to_camel
+
+from payment_failover.components.edge import web_firewall as waf
+from payment_failover.config import defaults, geography, images, instance_types
+from payment_failover.config.instance_types import Architecture
+from payment_failover.config.setting_types import (
+    ALB_INTERVAL_RANGE,
+    DNS_FAILURE_THRESHOLD_RANGE,
+    DNS_INTERVALS,
+    ERROR_RATE_RANGE,
+    LATENCY_MS_RANGE,
+    Account,
+    DeployRefusedError,
+    DnsName,
+    Email,
+    Flag,
+    HostedZoneId,
+    OptionalText,
+    SettingError,
+    Suffix,
+    TagPairs,
+    Text,
+    TextList,
+    WholeNumber,
+    WholeSentenceError,
+    certificate_parts,
+    choice_map,
+    example_findings,
+    in_range,
+    one_of,
+    text_list,
+)
+from payment_failover.config.sources import ConfigError, Sources, env_var, read_sources
+
+__all__ = ["ConfigError", "Settings", "context_keys", "env_var", "load_settings"]
+
+MIN_DNS_CHECKER_REGIONS = 3
+# What a standby region may set differently from the primary (`standbySettings`); everything else is shared.
+STANDBY_OVERLAY = ("availabilityZones", "certificateArn", "instanceType", "imageId", "minCapacity", "maxCapacity")
+# What the standby never inherits from the primary: where it runs, its own certificate, its own overlay. A key
+# whose value belongs to one region (the AMI id) goes in both tuples: without its own imageId the standby runs
+# the image pinned for its region.
+NOT_INHERITED = frozenset(
+    {"region", "availabilityZones", "certificateArn", "imageId", "standbyRegion", "standbySettings"}
+)
+_OVERLAY_EXAMPLE = 'expected a JSON object such as {"minCapacity": "6", "instanceType": "t3.small"}'
+
+# The balance rule of R5: at least 2 and at most 3 instances per Availability Zone.
+MIN_PER_AZ = 2
+MAX_PER_AZ = 3
+
+
+def setting(default: Any, allowed: str, *, shown: str | None = None) -> Any:
+    """A field of the schema: its default, what is allowed (README and errors), and how the README shows the default."""
+    return Field(default, description=allowed, json_schema_extra={"shown": shown} if shown else None)
+
+
+class Settings(BaseModel):
+    """Everything the app is allowed to vary, already validated."""
+
+    model_config = ConfigDict(
+        frozen=True, extra="forbid", alias_generator=to_camel, populate_by_name=True, validate_default=False
+    )
+
+    environment_suffix: Suffix = setting(
+        defaults.ENVIRONMENT_SUFFIX, "1-16 lower-case letters, digits or single hyphens, starting with a letter"
+    )
+    account: Account = setting(defaults.ACCOUNT, "12 ASCII digits", shown="`123456789012` *(example)*")
+    region: Annotated[Text, AfterValidator(lambda region: _check_region(region))] = setting(
+        defaults.REGION, "an AWS commercial region (from the pinned botocore) with at least 3 Availability Zones"
+    )
+    availability_zones: tuple[str, ...] = Field(
+        None,
+        description="three distinct AZs of the region, from the package's AZ table; lists as `a,b,c` or a JSON array",
+        json_schema_extra={"shown": "the region's first three AZs"},
+        validate_default=True,
+    )
+    hosted_zone_name: DnsName = setting(
+        defaults.HOSTED_ZONE_NAME, "the Route 53 zone's DNS name", shown="`example.com` *(example)*"
+    )
+    domain_name: DnsName = setting(
+        defaults.DOMAIN_NAME, "a DNS name inside `hostedZoneName`", shown="`payments.example.com` *(example)*"
+    )
+    hosted_zone_id: HostedZoneId = setting(
+        defaults.HOSTED_ZONE_ID,
+        "`Z` + up to 31 upper-case ASCII letters/digits",
+        shown="`Z00000000EXAMPLE` *(example)*",
+    )
+    certificate_arn: OptionalText = setting(
+        None,
+        "an ACM certificate ARN in the stack's account and region, covering `domainName` and `<region>.<domainName>`",
+        shown="*(none: a DNS-validated certificate is created)*",
+    )
+    instance_type: Text = setting(
+        defaults.INSTANCE_TYPE, "an EC2 instance type in the pinned botocore's catalogue (Graviton types run arm64)"
+    )
+    image_id: str = Field(
+        None,
+        description="`ami-` + 8 or 17 lower-case hex digits: an AL2023 image of `instanceType`'s architecture in the "
+        "region; `make refresh-ami` rewrites the pinned defaults",
+        json_schema_extra={
+            "shown": "the pinned AL2023 image of the region and architecture (`data/al2023_images.json`)"
+        },
+        validate_default=True,
+    )
+    min_capacity: WholeNumber = setting(defaults.MIN_CAPACITY, "a multiple of 3, from 2 to 3 per AZ (6-9)")
+    max_capacity: WholeNumber = setting(
+        defaults.MAX_CAPACITY, "above `minCapacity` (room for a deployment's new batch), at most 3 per AZ (9)"
+    )
+    health_check_interval_seconds: Annotated[
+        WholeNumber, AfterValidator(in_range(ALB_INTERVAL_RANGE, "an ALB target group accepts {low} to {high} seconds"))
+    ] = setting(defaults.HEALTH_CHECK_INTERVAL_SECONDS, "5-300 (ALB target group)")
+    alarm_email: Email = setting(None, "an e-mail address subscribed to both failover topics", shown="*(none)*")
+    latency_p99_threshold_ms: Annotated[
+        WholeNumber, AfterValidator(in_range(LATENCY_MS_RANGE, "use {low} to {high} milliseconds"))
+    ] = setting(defaults.LATENCY_P99_THRESHOLD_MS, "1-60000")
+    error_rate_percent: Annotated[
+        WholeNumber, AfterValidator(in_range(ERROR_RATE_RANGE, "use {low} to {high} percent"))
+    ] = setting(defaults.ERROR_RATE_PERCENT, "1-100 (ALB and target 5xx rates)")
+    dns_health_check_interval_seconds: Annotated[
+        WholeNumber, AfterValidator(one_of(DNS_INTERVALS, "Route 53 checks every 10 or 30 seconds"))
+    ] = setting(defaults.DNS_HEALTH_CHECK_INTERVAL_SECONDS, "10 or 30 (Route 53)")
+    dns_failure_threshold: Annotated[
+        WholeNumber, AfterValidator(in_range(DNS_FAILURE_THRESHOLD_RANGE, "use {low} to {high} consecutive failures"))
+    ] = setting(defaults.DNS_FAILURE_THRESHOLD, "1-10")
+    dns_health_check_regions: TextList = setting(
+        defaults.DNS_HEALTH_CHECK_REGIONS, "at least 3 distinct Route 53 checker regions"
+    )
+    tags: TagPairs = setting(
+        defaults.TAGS,
+        "a JSON object of string tags, merged over the defaults (a key given here replaces the default's value)",
+    )
+    zonal_autoshift: Flag = setting(
+        True,
+        "`false` turns zonal autoshift and its weekly practice runs off for both the ALB and the ASG "
+        "(zonal shift by hand and the drills stay)",
+    )
+    waf_rule_modes: Annotated[
+        tuple[tuple[str, str], ...], BeforeValidator(choice_map(waf.RULE_KEYS, waf.RULE_MODES))
+    ] = setting(
+        (),
+        "a JSON object setting AWS WAF rules to `count` (watch only) or `block`: keys "
+        + ", ".join(f"`{key}`" for key in waf.RULE_KEYS),
+        shown="*(every rule blocks)*",
+    )
+    waf_rate_limit: Annotated[
+        WholeNumber,
+        AfterValidator(
+            in_range(waf.RATE_LIMIT_RANGE, "AWS WAF takes {low} to {high} requests per client IP per 5 minutes")
+        ),
+    ] = setting(waf.RATE_LIMIT_PER_5_MINUTES, "10-2000000000 requests per client IP per 5 minutes (AWS WAF rate rule)")
+    deploy: Flag = setting(False, "`true` refuses example values (set by `make deploy` and every pipeline stage)")
+    standby_region: OptionalText = setting(
+        None,
+        "an AWS commercial region with at least 3 Availability Zones, other than `region`: the same service "
+        "stack runs there behind Route 53 failover records",
+        shown="*(none: one region, no region failover)*",
+    )
+    standby_settings: Any = setting(
+        None,
+        "a JSON object of what the standby may set differently: " + ", ".join(f"`{k}`" for k in STANDBY_OVERLAY),
+        shown="`{}` (the standby inherits every other key; its AZs default to its region's first three)",
+    )
+    # Not a setting: the standby region's complete settings, built from this object's input by the same schema.
+    standby: Settings | None = Field(None, exclude=True, description="the standby region's settings (derived)")
+
+    # --- cross-field rules, in field order: each may look only at the fields declared above it -------------
+
+    @field_validator("availability_zones", mode="before")
+    @classmethod
+    def _azs_of_the_region(cls, value: Any, info: ValidationInfo) -> tuple[str, ...]:
+        region = info.data.get("region", defaults.REGION)
+        if value is None:
+            return geography.default_availability_zones(region)
+        azs = text_list(value)
+        shown = ",".join(azs)
+        if len(azs) != geography.REQUIRED_AZS or len(set(azs)) != len(azs):
+            raise SettingError(shown, "exactly three distinct Availability Zones are required")
+        existing = geography.availability_zones(region)
+        for az in azs:
+            if az not in existing:
+                raise SettingError(az, f"the Availability Zones of {region} are {', '.join(existing)}")
+        return azs
+
+    @field_validator("domain_name")
+    @classmethod
+    def _inside_the_zone(cls, domain: str, info: ValidationInfo) -> str:
+        zone = info.data.get("hosted_zone_name", defaults.HOSTED_ZONE_NAME)
+        if domain != zone and not domain.endswith("." + zone):
+            raise SettingError(domain, f"the domain must be inside the hosted zone {zone}")
+        return domain
+
+    @field_validator("certificate_arn")
+    @classmethod
+    def _certificate_of_this_stack(cls, arn: str | None, info: ValidationInfo) -> str | None:
+        if arn is None:
+            return None
+        region, account = certificate_parts(arn)
+        if region != info.data.get("region"):
+            raise SettingError(arn, f"the ALB's certificate must be in the stack's region {info.data.get('region')}")
+        if account != info.data.get("account"):
+            raise SettingError(arn, f"the ALB's certificate must be in the stack's account {info.data.get('account')}")
+        return arn
+
+    @field_validator("instance_type")
+    @classmethod
+    def _catalogued_type(cls, instance_type: str) -> str:
+        if instance_type not in instance_types.known_instance_types():
+            raise SettingError(instance_type, "expected an EC2 instance type such as t3.small or m7g.large")
+        reason = instance_types.unsupported_reason(instance_type)
+        if reason:
+            raise SettingError(instance_type, reason)
+        return instance_type
+
+    @field_validator("image_id", mode="before")
+    @classmethod
+    def _pinned_image(cls, value: Any, info: ValidationInfo) -> str:
+        """The fleet's image (R16): the pinned AL2023 image of the region and architecture, or a checked override."""
+        region = info.data.get("region", defaults.REGION)
+        instance_type = info.data.get("instance_type", defaults.INSTANCE_TYPE)
+        arch = instance_types.architecture(instance_type)
+        if value is not None and not isinstance(value, str):
+            raise SettingError(value, "expected a string (in cdk.json, write it in quotes)")
+        if value is None or not value.strip():
+            pinned = images.pinned_image(region, arch)
+            if pinned is None:
+                raise WholeSentenceError(
+                    f"No Amazon Linux 2023 image is pinned for {arch} in {region} (instanceType {instance_type}): "
+                    f"run `make refresh-ami REFRESH_AMI_ARGS=--region={region}` with AWS credentials, or set 'imageId' "
+                    f"to an {arch} AL2023 image of {region}."
+                )
+            return pinned.image_id
+        image_id = value.strip()
+        if not images.AMI_ID.match(image_id):
+            raise SettingError(image_id, "expected `ami-` followed by 8 or 17 lower-case hexadecimal digits")
+        known = images.known_image(image_id)
+        if known is not None and known.architecture != arch:
+            raise SettingError(
+                image_id,
+                f"it is the pinned {known.architecture} image of {known.region}, and instanceType {instance_type} "
+                f"runs {arch}",
+            )
+        if known is not None and known.region != region:
+            raise SettingError(
+                image_id,
+                f"it is the pinned image of {known.region}; an AMI id belongs to one region, and this is {region}",
+            )
+        return image_id
+
+    @field_validator("min_capacity")
+    @classmethod
+    def _balanced_minimum(cls, minimum: int, info: ValidationInfo) -> int:
+        zones = len(info.data.get("availability_zones") or ()) or geography.REQUIRED_AZS
+        low, high = MIN_PER_AZ * zones, MAX_PER_AZ * zones
+        if not low <= minimum <= high or minimum % zones:
+            raise SettingError(
+                minimum,
+                f"it must be a multiple of {zones} from {low} to {high} ({MIN_PER_AZ} to {MAX_PER_AZ} per "
+                f"Availability Zone) so every AZ keeps {MIN_PER_AZ} instances at rest and the group stays balanced",
+            )
+        return minimum
+
+    @field_validator("max_capacity")
+    @classmethod
+    def _balanced_maximum(cls, maximum: int, info: ValidationInfo) -> int:
+        zones = len(info.data.get("availability_zones") or ()) or geography.REQUIRED_AZS
+        if maximum > MAX_PER_AZ * zones:
+            raise SettingError(
+                maximum, f"it may be at most {MAX_PER_AZ} per Availability Zone ({MAX_PER_AZ * zones}) to stay balanced"
+            )
+        minimum = info.data.get("min_capacity", defaults.MIN_CAPACITY)
+        if maximum <= minimum:
+            # A rolling deployment keeps minCapacity in service and launches each new batch above it; CloudFormation
+            # requires MinInstancesInService < MaxSize (UpdatePolicy attribute page, R16).
+            raise SettingError(
+                maximum,
+                f"it must exceed minCapacity ({minimum}) so a deployment can launch new instances "
+                "before it retires old ones",
+            )
+        return maximum
+
+    @field_validator("dns_health_check_regions")
+    @classmethod
+    def _checker_regions(cls, regions: tuple[str, ...]) -> tuple[str, ...]:
+        allowed = geography.route53_checker_regions()
+        if len(regions) < MIN_DNS_CHECKER_REGIONS or len(set(regions)) != len(regions) or set(regions) - set(allowed):
+            raise SettingError(
+                ",".join(regions),
+                f"give at least {MIN_DNS_CHECKER_REGIONS} distinct Route 53 checker regions, each once, from "
+                + ", ".join(allowed),
+            )
+        return regions
+
+    @field_validator("deploy")
+    @classmethod
+    def _no_examples_in_a_deploy(cls, deploy: bool, info: ValidationInfo) -> bool:
+        findings = example_findings(
+            {key: info.data.get(key) for key in ("account", "hosted_zone_id", "hosted_zone_name", "domain_name")}
+        )
+        if deploy and findings:
+            raise DeployRefusedError(
+                f"Refusing to deploy with example values ({'; '.join(findings)}): set your real account, hosted "
+                "zone and domain (see README, 'Deploy for real')."
+            )
+        return deploy
+
+    @field_validator("standby_region")
+    @classmethod
+    def _another_region(cls, standby: str | None, info: ValidationInfo) -> str | None:
+        if standby is None:
+            return None
+        _check_region(standby)
+        if standby == info.data.get("region"):
+            raise SettingError(
+                standby, "the standby must be another region than `region`, or a region failure takes both down"
+            )
+        return standby
+
+    @field_validator("standby_settings", mode="before")
+    @classmethod
+    def _overlay_keys(cls, value: Any, info: ValidationInfo) -> dict[str, Any] | None:
+        overlay = _json_object(value)
+        if not overlay:
+            return None
+        if info.data.get("standby_region") is None:
+            raise SettingError(overlay, "set standbyRegion too, or leave standbySettings unset")
+        for key in overlay:
+            if key not in STANDBY_OVERLAY:
+                raise SettingError(
+                    overlay,
+                    f"{key} is shared by both regions (the standby may differ only in {', '.join(STANDBY_OVERLAY)})",
+                )
+        return overlay
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _with_standby(cls, data: Any, handler: ModelWrapValidatorHandler[Settings]) -> Settings:
+        """Validate the standby region's settings with this very schema: the input, minus what belongs to one
+        region, with `standbySettings` laid over it and `standbyRegion` as its region."""
+        primary = handler(data)
+        if primary.standby_region is None or not isinstance(data, Mapping):
+            return primary
+        overlay = dict(primary.standby_settings or {})
+        inherited = {key: value for key, value in data.items() if _alias(key) not in NOT_INHERITED}
+        values = {**inherited, **overlay, "region": primary.standby_region}
+        origins = {key: f"standbySettings key '{key}'" for key in overlay} | {"region": "context key 'standbyRegion'"}
+        try:
+            standby = Settings.model_validate(values)
+        except ValidationError as error:
+            raise WholeSentenceError(str(config_error(error, Sources(values, origins)))) from None
+        return primary.model_copy(update={"standby": standby})
+
+    # --- what the constructs read ------------------------------------------------------------------------
+
+    @property
+    def tag_map(self) -> dict[str, str]:
+        return dict(self.tags)
+
+    @property
+    def architecture(self) -> Architecture:
+        return instance_types.architecture(self.instance_type)
+
+    @property
+    def uses_example_values(self) -> list[str]:
+        """What still holds an example value (not deployable), one phrase per finding."""
+        return example_findings(
+            {
+                "account": self.account,
+                "hosted_zone_id": self.hosted_zone_id,
+                "hosted_zone_name": self.hosted_zone_name,
+                "domain_name": self.domain_name,
+            }
+        )
+
+
+def _json_object(value: Any) -> dict[str, Any]:
+    if value is None:
+        return {}
+    if isinstance(value, str):
+        try:
+            value = json.loads(value) if value.strip() else {}
+        except json.JSONDecodeError:
+            raise SettingError(value, _OVERLAY_EXAMPLE) from None
+    if not isinstance(value, dict):
+        raise SettingError(value, _OVERLAY_EXAMPLE)
+    return value
+
+
+def _alias(key: str) -> str:
+    field = Settings.model_fields.get(key)
+    return (field.alias or key) if field else key
+
+
+def _check_region(region: str) -> str:
+    if region not in geography.commercial_regions():
+        raise SettingError(region, "use an AWS commercial region such as eu-central-1")
+    zones = geography.availability_zones(region)
+    if len(zones) < geography.REQUIRED_AZS:
+        offered = f"offers only {len(zones)} Availability Zones to an account" if zones else "has no published AZ names"
+        raise SettingError(region, f"{region} {offered}, and this app needs {geography.REQUIRED_AZS}")
+    return region
+
+
+# One context key per setting, named after its field: environment_suffix → environmentSuffix.
+KEYS = tuple(field.alias or name for name, field in Settings.model_fields.items() if not field.exclude)
+
+
+def context_keys() -> tuple[str, ...]:
+    """The CDK context keys the app reads."""
+    return KEYS
+
+
+def load_settings(
+    context: Mapping[str, Any], environ: Mapping[str, str], *, extra_keys: tuple[str, ...] = ()
+) -> Settings:
+    """Build and validate the settings; raise ConfigError naming the first bad value.
+
+    `extra_keys` are other settings read from the same context (the pipeline's), which are not unknown here.
+    """
+    sources = read_sources(context, environ, (*KEYS, *extra_keys))
+    return settings_from_sources(sources)
+
+
+def settings_from_sources(sources: Sources) -> Settings:
+    values = {key: value for key, value in sources.values.items() if key in KEYS}
+    try:
+        return Settings.model_validate(values)
+    except ValidationError as error:
+        raise config_error(error, sources) from None
+
+
+def config_error(error: ValidationError, sources: Sources) -> ConfigError:
+    """Turn pydantic's first error into the one sentence the user reads."""
+    first = error.errors(include_url=False)[0]
+    cause = first.get("ctx", {}).get("error")
+    if isinstance(cause, WholeSentenceError):
+        return ConfigError(str(cause))
+    key = str(first["loc"][0]) if first["loc"] else "?"
+    if isinstance(cause, SettingError):
+        end = "" if cause.allowed.endswith("?") else "."
+        return ConfigError(f"Invalid {sources.origin(key)}: {cause.value!r} is not allowed; {cause.allowed}{end}")
+    return ConfigError(f"Invalid {sources.origin(key)}: {first.get('input')!r} is not allowed; {first['msg']}.")
+
+
+def markdown_table(model: type[BaseModel] = Settings) -> str:
+    """The README's configuration table, generated from the schema (`make readme`; a test keeps them equal)."""
+    rows = ["| key | environment variable | default | allowed |", "|---|---|---|---|"]
+    for name, field in model.model_fields.items():
+        if field.exclude:
+            continue  # not a setting: filled in by the loader (the pinned CLI versions)
+        key = field.alias or name
+        extra = field.json_schema_extra if isinstance(field.json_schema_extra, dict) else {}
+        rows.append(f"| `{key}` | `{env_var(key)}` | {extra.get('shown') or _shown(field)} | {field.description} |")
+    return "\n".join(rows)
+
+
+def _shown(field: Any) -> str:
+    if field.is_required():
+        return "required"
+    value = field.default
+    if isinstance(value, tuple) and value and isinstance(value[0], tuple):
+        return "`" + json.dumps(dict(value)) + "`"
+    if isinstance(value, tuple):
+        return "`" + ",".join(value) + "`"
+    if isinstance(value, bool):
+        return f"`{str(value).lower()}`"
+    return f"`{value}`"

@@ -1,0 +1,1 @@
+"""Delivery: the self-mutating pipeline that deploys the Stage, and its settings."""

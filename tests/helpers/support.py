@@ -1,0 +1,105 @@
+"""Test helpers: synthesize a Stage for given settings, and scrub volatile values for snapshots."""
+
+from __future__ import annotations
+
+import base64
+import gzip
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import aws_cdk as cdk
+from aws_cdk.assertions import Template
+
+from payment_failover.components.network.network import Network
+from payment_failover.components.observability.log_encryption import LogArchive
+from payment_failover.config.settings import Settings, load_settings
+from payment_failover.stacks.zonal_stack import ZonalStack
+from payment_failover.stage import PaymentFailoverStage
+
+AZS = ("eu-central-1a", "eu-central-1b", "eu-central-1c")
+ENV = cdk.Environment(account="123456789012", region="eu-central-1")
+_ASSET_HASH = re.compile(r"\b[0-9a-f]{64}\b")
+
+
+@dataclass(frozen=True)
+class SynthesizedStage:
+    settings: Settings
+    stage: PaymentFailoverStage
+    templates: dict[str, Template]
+
+    @property
+    def service(self) -> Template:
+        return self.templates[self.stage.service.stack_name]
+
+    @property
+    def standby(self) -> Template:
+        assert self.stage.standby is not None, "this configuration has no standby region"
+        return self.templates[self.stage.standby.stack_name]
+
+    @property
+    def global_dns(self) -> Template:
+        return self.templates[self.stage.global_dns.stack_name]
+
+
+def settings_from(context: dict[str, Any] | None = None, environ: dict[str, str] | None = None) -> Settings:
+    return load_settings(context or {}, environ or {})
+
+
+def synthesize(settings: Settings) -> SynthesizedStage:
+    """Build the real Stage for these settings, the way app.py does, and template every stack."""
+    app = cdk.App()
+    stage = PaymentFailoverStage(app, f"PaymentFailover-{settings.environment_suffix}", settings=settings)
+    stacks = [child for child in stage.node.children if isinstance(child, cdk.Stack)]
+    return SynthesizedStage(settings, stage, {stack.stack_name: Template.from_stack(stack) for stack in stacks})
+
+
+def bare_stack() -> ZonalStack:
+    """A stack in eu-central-1 with the three product AZs, for testing one construct on its own."""
+    return ZonalStack(cdk.App(), "Test", availability_zones=AZS, env=ENV)
+
+
+def stack_with_network() -> tuple[ZonalStack, Network]:
+    """A bare stack holding only the product's network, for components that sit in it."""
+    stack = bare_stack()
+    archive = LogArchive(stack, "LogArchive", description="test")
+    return stack, Network(stack, "Network", availability_zones=AZS, vpc_name="test", log_archive=archive)
+
+
+def scrubbed(template: Template) -> Any:
+    """Template JSON with values that change for no reason of ours (asset hashes, CDK metadata) removed."""
+    body = template.to_json()
+    body.get("Resources", {}).pop("CDKMetadata", None)
+    return _scrub(body)
+
+
+def _scrub(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {key: _scrub(item) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_scrub(item) for item in value]
+    if isinstance(value, str):
+        return _ASSET_HASH.sub("<asset-hash>", value)
+    return value
+
+
+def single(template: Template, type_: str) -> dict[str, Any]:
+    found = list(template.find_resources(type_).values())
+    assert len(found) == 1, f"expected one {type_}, found {len(found)}"
+    return found[0]["Properties"]
+
+
+def user_data_script(launch_data: dict[str, Any]) -> str:
+    """A launch template's user data with each CloudFormation reference shown as <Ref:Name>."""
+    parts = launch_data["UserData"]["Fn::Base64"]["Fn::Join"][1]
+    return "".join(part if isinstance(part, str) else f"<Ref:{part['Ref']}>" for part in parts)
+
+
+_INSTALLED = re.compile(
+    r"^base64 -d <<'PAYMENT_FAILOVER_EOF' \| gunzip > (\S+)\n(.*?)\nPAYMENT_FAILOVER_EOF$", re.S | re.M
+)
+
+
+def installed_files(script: str) -> dict[str, str]:
+    """The fixed files a user data script unpacks (gzip, base64), by the path each is written to."""
+    return {path: gzip.decompress(base64.b64decode(blob)).decode() for path, blob in _INSTALLED.findall(script)}

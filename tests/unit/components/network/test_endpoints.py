@@ -1,0 +1,223 @@
+"""R19 (PCI DSS v4.0.1 1.3/1.4): the instances reach the AWS APIs they call through VPC endpoints, and nothing else."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+from aws_cdk import aws_ec2 as ec2
+from aws_cdk.assertions import Match, Template
+
+from payment_failover.components.network.endpoints import INTERFACE_ENDPOINTS, S3_PREFIX_LIST_PATH, ServiceEndpoints
+from payment_failover.components.observability.log_encryption import LogArchive
+from tests.helpers.support import AZS, SynthesizedStage, stack_with_network
+
+SERVICES = ("cloudformation", "ssm", "ssmmessages", "logs")
+
+
+@pytest.fixture(scope="module")
+def template() -> Template:
+    stack, network = stack_with_network()
+    clients = ec2.SecurityGroup(stack, "Clients", vpc=network.vpc, description="clients", allow_all_outbound=False)
+    endpoints = ServiceEndpoints(
+        stack,
+        "Endpoints",
+        vpc=network.vpc,
+        subnets=network.private_subnets,
+        log_archive=LogArchive(stack, "Archive", description="test"),
+    )
+    endpoints.admit(clients)
+    return Template.from_stack(stack)
+
+
+def _logical_id(template: Template, type_: str, props: dict[str, Any]) -> str:
+    (found,) = template.find_resources(type_, {"Properties": props})
+    return str(found)
+
+
+def _private_subnet_ids(template: Template) -> list[str]:
+    subnets = template.find_resources(
+        "AWS::EC2::Subnet",
+        {"Properties": {"Tags": Match.array_with([{"Key": "aws-cdk:subnet-type", "Value": "Private"}])}},
+    )
+    return sorted(subnets)
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_r19_each_interface_endpoint_has_private_dns_in_the_private_subnet_of_every_az(
+    template: Template, service: str
+) -> None:
+    (endpoint,) = template.find_resources(
+        "AWS::EC2::VPCEndpoint", {"Properties": {"ServiceName": f"com.amazonaws.eu-central-1.{service}"}}
+    ).values()
+    props = endpoint["Properties"]
+    assert props["VpcEndpointType"] == "Interface"
+    assert props["PrivateDnsEnabled"] is True
+    assert sorted(ref["Ref"] for ref in props["SubnetIds"]) == _private_subnet_ids(template)
+    assert len(props["SubnetIds"]) == len(AZS)
+    group = _logical_id(
+        template, "AWS::EC2::SecurityGroup", {"GroupDescription": Match.string_like_regexp("^VPC interface endpoints")}
+    )
+    assert props["SecurityGroupIds"] == [{"Fn::GetAtt": [group, "GroupId"]}]
+
+
+def test_r19_no_ec2messages_endpoint_is_paid_for(template: Template) -> None:
+    names = [
+        json.dumps(e["Properties"]["ServiceName"]) for e in template.find_resources("AWS::EC2::VPCEndpoint").values()
+    ]
+    assert not [name for name in names if "ec2messages" in name]
+    assert tuple(INTERFACE_ENDPOINTS) == SERVICES
+    assert len(names) == len(SERVICES) + 1  # + the S3 gateway
+
+
+def test_r19_only_this_accounts_principals_may_use_the_logs_endpoint(template: Template) -> None:
+    policies = {
+        json.dumps(e["Properties"]["ServiceName"]): e["Properties"].get("PolicyDocument")
+        for e in template.find_resources(
+            "AWS::EC2::VPCEndpoint", {"Properties": {"VpcEndpointType": "Interface"}}
+        ).values()
+    }
+    assert policies.pop('"com.amazonaws.eu-central-1.logs"')["Statement"] == [
+        {
+            "Sid": "ThisAccountsPrincipalsOnly",
+            "Effect": "Allow",
+            "Principal": {"AWS": "*"},
+            "Action": "*",
+            "Resource": "*",
+            "Condition": {"StringEquals": {"aws:PrincipalAccount": {"Ref": "AWS::AccountId"}}},
+        }
+    ]
+    # The others keep the default full-access policy (cfn-signal may sign with the instance identity, not IAM).
+    assert set(policies.values()) == {None}
+
+
+def test_r19_s3_gateway_endpoint_serves_the_private_route_tables_read_only(template: Template) -> None:
+    (gateway,) = template.find_resources(
+        "AWS::EC2::VPCEndpoint", {"Properties": {"VpcEndpointType": "Gateway"}}
+    ).values()
+    props = gateway["Properties"]
+    assert json.dumps(props["ServiceName"]).endswith('".s3"]]}')
+    private_tables = {
+        assoc["Properties"]["RouteTableId"]["Ref"]
+        for assoc in template.find_resources("AWS::EC2::SubnetRouteTableAssociation").values()
+        if assoc["Properties"]["SubnetId"]["Ref"] in _private_subnet_ids(template)
+    }
+    assert {ref["Ref"] for ref in props["RouteTableIds"]} == private_tables
+    assert len(private_tables) == len(AZS)
+    assert props["PolicyDocument"]["Statement"] == [
+        {
+            "Sid": "ReadObjectsOnly",
+            "Effect": "Allow",
+            "Principal": {"AWS": "*"},
+            "Action": "s3:GetObject",
+            "Resource": "arn:aws:s3:::*/*",
+        }
+    ]
+
+
+def test_r19_endpoint_group_accepts_only_https_from_the_admitted_group_and_sends_nothing(template: Template) -> None:
+    group = _logical_id(
+        template, "AWS::EC2::SecurityGroup", {"GroupDescription": Match.string_like_regexp("^VPC interface endpoints")}
+    )
+    clients = _logical_id(template, "AWS::EC2::SecurityGroup", {"GroupDescription": "clients"})
+    ingress = [
+        rule["Properties"]
+        for rule in template.find_resources("AWS::EC2::SecurityGroupIngress").values()
+        if rule["Properties"]["GroupId"] == {"Fn::GetAtt": [group, "GroupId"]}
+    ]
+    assert ingress == [
+        {
+            "GroupId": {"Fn::GetAtt": [group, "GroupId"]},
+            "IpProtocol": "tcp",
+            "FromPort": 443,
+            "ToPort": 443,
+            "SourceSecurityGroupId": {"Fn::GetAtt": [clients, "GroupId"]},
+            "Description": "HTTPS from the payment instances",
+        }
+    ]
+    egress = template.find_resources("AWS::EC2::SecurityGroup")[group]["Properties"]["SecurityGroupEgress"]
+    # CDK's way of writing "no egress": one rule no packet can match (ICMP type 252, code 86, to one address).
+    assert [(rule["CidrIp"], rule["IpProtocol"]) for rule in egress] == [("255.255.255.255/32", "icmp")]
+    assert "SecurityGroupIngress" not in template.find_resources("AWS::EC2::SecurityGroup")[group]["Properties"]
+
+
+def test_r19_s3_egress_uses_the_prefix_list_id_looked_up_at_deploy_time(template: Template) -> None:
+    lookup = _logical_id(template, "Custom::AWS", {"Create": Match.string_like_regexp("describeManagedPrefixLists")})
+    (custom,) = template.find_resources(
+        "Custom::AWS", {"Properties": {"Create": Match.string_like_regexp("Prefix")}}
+    ).values()
+    call = json.loads(custom["Properties"]["Create"])
+    assert call["service"] == "EC2"
+    assert call["parameters"] == {
+        "Filters": [{"Name": "prefix-list-name", "Values": ["com.amazonaws.eu-central-1.s3"]}]
+    }
+    assert call["outputPaths"] == [S3_PREFIX_LIST_PATH]
+    assert json.loads(custom["Properties"]["Update"]) == call
+    (rule,) = template.find_resources("AWS::EC2::SecurityGroupEgress").values()
+    assert rule["Properties"]["DestinationPrefixListId"] == {"Fn::GetAtt": [lookup, S3_PREFIX_LIST_PATH]}
+    assert (rule["Properties"]["IpProtocol"], rule["Properties"]["FromPort"], rule["Properties"]["ToPort"]) == (
+        "tcp",
+        443,
+        443,
+    )
+
+
+def test_r19_the_lookup_may_only_describe_prefix_lists(template: Template) -> None:
+    policies = [
+        p["Properties"]["PolicyDocument"]["Statement"]
+        for p in template.find_resources("AWS::IAM::Policy").values()
+        if "S3PrefixList" in json.dumps(p["Properties"]["PolicyName"])
+    ]
+    assert policies == [[{"Action": "ec2:DescribeManagedPrefixLists", "Effect": "Allow", "Resource": "*"}]]
+
+
+def _instance_rules(template: Template) -> list[dict[str, Any]]:
+    group = _logical_id(
+        template, "AWS::EC2::SecurityGroup", {"GroupDescription": Match.string_like_regexp("^Payment instances")}
+    )
+    inline = template.find_resources("AWS::EC2::SecurityGroup")[group]["Properties"].get("SecurityGroupEgress", [])
+    separate = [
+        rule["Properties"]
+        for rule in template.find_resources("AWS::EC2::SecurityGroupEgress").values()
+        if rule["Properties"]["GroupId"] == {"Fn::GetAtt": [group, "GroupId"]}
+    ]
+    return [*inline, *separate]
+
+
+def test_r19_instances_send_only_https_to_the_endpoints_and_s3(default_stage: SynthesizedStage) -> None:
+    rules = _instance_rules(default_stage.service)
+    endpoints = _logical_id(
+        default_stage.service,
+        "AWS::EC2::SecurityGroup",
+        {"GroupDescription": Match.string_like_regexp("^VPC interface endpoints")},
+    )
+    lookup = _logical_id(
+        default_stage.service, "Custom::AWS", {"Create": Match.string_like_regexp("describeManagedPrefixLists")}
+    )
+    destinations = sorted(
+        json.dumps(rule.get("DestinationSecurityGroupId") or rule.get("DestinationPrefixListId")) for rule in rules
+    )
+    assert destinations == sorted(
+        [
+            json.dumps({"Fn::GetAtt": [endpoints, "GroupId"]}),
+            json.dumps({"Fn::GetAtt": [lookup, S3_PREFIX_LIST_PATH]}),
+        ]
+    )
+    assert all((rule["IpProtocol"], rule["FromPort"], rule["ToPort"]) == ("tcp", 443, 443) for rule in rules)
+    assert all(rule.get("Description") for rule in rules)
+
+
+def test_r19_no_instance_rule_reaches_the_internet(
+    default_stage: SynthesizedStage, standby_stage: SynthesizedStage
+) -> None:
+    for template in (default_stage.service, standby_stage.service, standby_stage.standby):
+        rules = _instance_rules(template)
+        assert len(rules) == 2
+        for rule in rules:
+            assert "CidrIp" not in rule, rule
+            assert "CidrIpv6" not in rule, rule
+
+
+def test_r2_the_nat_gateways_stay_one_per_az(default_stage: SynthesizedStage) -> None:
+    default_stage.service.resource_count_is("AWS::EC2::NatGateway", len(AZS))

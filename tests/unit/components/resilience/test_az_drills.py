@@ -1,0 +1,216 @@
+"""R17 (issue 11): an AZ-loss FIS drill per AZ on AWS's "AZ Availability: Power Interruption" model, scoped by
+AZ and ASG, stopped by the product's own alarms, with exactly the permissions the FIS actions reference lists.
+
+https://docs.aws.amazon.com/fis/latest/userguide/fis-actions-reference.html
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+
+from tests.helpers.support import SynthesizedStage
+
+AZS = ["eu-central-1a", "eu-central-1b", "eu-central-1c"]
+
+
+@pytest.fixture(scope="module")
+def drills(default_stage: SynthesizedStage) -> dict[str, dict[str, Any]]:
+    found = default_stage.service.find_resources("AWS::FIS::ExperimentTemplate")
+    return {
+        r["Properties"]["Targets"]["InstancesInAz"]["Filters"][0]["Values"][0]: r["Properties"] for r in found.values()
+    }
+
+
+def test_one_drill_per_az(drills: dict) -> None:
+    assert sorted(drills) == AZS
+
+
+@pytest.mark.parametrize("az", AZS)
+def test_drill_targets_only_this_asgs_running_instances_in_its_az(drills: dict, az: str) -> None:
+    target = drills[az]["Targets"]["InstancesInAz"]
+    assert target["ResourceType"] == "aws:ec2:instance"
+    assert target["ResourceTags"] == {"aws:autoscaling:groupName": "payment-failover-dev"}
+    assert target["Filters"] == [
+        {"Path": "Placement.AvailabilityZone", "Values": [az]},
+        {"Path": "State.Name", "Values": ["running"]},
+    ]
+
+
+@pytest.mark.parametrize("az", AZS)
+def test_drill_cuts_exactly_the_private_subnet_of_its_az(
+    default_stage: SynthesizedStage, drills: dict, az: str
+) -> None:
+    subnets = default_stage.service.find_resources("AWS::EC2::Subnet")
+    (arn,) = drills[az]["Targets"]["SubnetsInAz"]["ResourceArns"]
+    (subnet_ref,) = [p["Ref"] for p in arn["Fn::Join"][1] if isinstance(p, dict) and not p["Ref"].startswith("AWS::")]
+    subnet = subnets[subnet_ref]["Properties"]
+    assert subnet["AvailabilityZone"] == az
+    assert {"Key": "aws-cdk:subnet-type", "Value": "Private"} in subnet["Tags"]
+
+
+def _ref_or_att(value: Any) -> str:
+    return value["Ref"] if "Ref" in value else value["Fn::GetAtt"][0]
+
+
+@pytest.mark.parametrize("az", AZS)
+def test_r17_drill_actions_follow_the_power_interruption_scenario(drills: dict, az: str) -> None:
+    actions = drills[az]["Actions"]
+    assert {name: a["ActionId"] for name, a in actions.items()} == {
+        "StopInstances": "aws:ec2:stop-instances",
+        "NoLaunchesInAz": "aws:ec2:asg-insufficient-instance-capacity-error",
+        "CutSubnets": "aws:network:disrupt-connectivity",
+        "ShiftAway": "aws:arc:start-zonal-autoshift",
+    }
+    # Failure 14: without completeIfInstancesTerminated the ASG's replacement of the stopped instances fails
+    # the restart and the experiment can never end `completed`.
+    assert actions["StopInstances"]["Parameters"] == {
+        "startInstancesAfterDuration": "PT10M",
+        "completeIfInstancesTerminated": "true",
+    }
+    assert actions["StopInstances"]["Targets"] == {"Instances": "InstancesInAz"}
+    assert actions["NoLaunchesInAz"]["Parameters"] == {
+        "availabilityZoneIdentifiers": az,
+        "duration": "PT10M",
+        "percentage": "100",
+    }
+    assert actions["NoLaunchesInAz"]["Targets"] == {"AutoScalingGroups": "Group"}
+    assert actions["CutSubnets"]["Parameters"] == {"duration": "PT10M", "scope": "all"}
+    assert actions["ShiftAway"]["Parameters"] == {
+        "availabilityZoneIdentifier": az,
+        "duration": "PT10M",
+        "managedResourceTypes": "ALB,ASG",
+        "zonalAutoshiftStatus": "ANY",
+    }
+    assert actions["ShiftAway"]["Targets"] == {"ManagedResources": "ShiftedResources"}
+    assert all("StartAfter" not in a for a in actions.values()), "every fault starts together, like a power cut"
+
+
+def test_r17_failure_15_the_drill_shifts_both_the_alb_and_the_asg(
+    default_stage: SynthesizedStage, drills: dict
+) -> None:
+    (alb_id,) = default_stage.service.find_resources("AWS::ElasticLoadBalancingV2::LoadBalancer")
+    (asg_id,) = default_stage.service.find_resources("AWS::AutoScaling::AutoScalingGroup")
+    for drill in drills.values():
+        shifted = drill["Targets"]["ShiftedResources"]
+        assert shifted["ResourceType"] == "aws:arc:zonal-shift-managed-resource"
+        assert shifted["ResourceArns"] == [{"Ref": alb_id}, {"Fn::GetAtt": [asg_id, "AutoScalingGroupARN"]}]
+        group = drill["Targets"]["Group"]
+        assert (group["ResourceType"], group["ResourceArns"]) == (
+            "aws:ec2:autoscaling-group",
+            [{"Fn::GetAtt": [asg_id, "AutoScalingGroupARN"]}],
+        )
+
+
+def test_stop_conditions_are_the_products_real_5xx_alarms(default_stage: SynthesizedStage, drills: dict) -> None:
+    alarms = default_stage.service.find_resources("AWS::CloudWatch::Alarm")
+    names = {logical: r["Properties"]["AlarmName"] for logical, r in alarms.items()}
+    for drill in drills.values():
+        stopping = [names[c["Value"]["Fn::GetAtt"][0]] for c in drill["StopConditions"]]
+        assert {condition["Source"] for condition in drill["StopConditions"]} == {"aws:cloudwatch:alarm"}
+        assert sorted(stopping) == [
+            "payment-failover-dev-Alb5xxRate",
+            "payment-failover-dev-NoHealthyTarget",
+            "payment-failover-dev-Target5xxRate",
+        ]
+
+
+def test_drills_log_to_cloudwatch_logs(default_stage: SynthesizedStage, drills: dict) -> None:
+    (log_group,) = [
+        k for k in default_stage.service.find_resources("AWS::Logs::LogGroup") if k.startswith("AzLossDrills")
+    ]
+    for drill in drills.values():
+        assert drill["LogConfiguration"]["CloudWatchLogsConfiguration"] == {
+            "LogGroupArn": {"Fn::GetAtt": [log_group, "Arn"]}
+        }
+
+
+# Copied by hand from the "Permissions" of each action on the FIS actions reference (not from the code under
+# test), plus the CloudWatch Logs delivery calls of https://docs.aws.amazon.com/fis/latest/userguide/monitoring-logging.html.
+DOCUMENTED_PERMISSIONS = {
+    "aws:ec2:stop-instances": {"ec2:StopInstances", "ec2:StartInstances", "ec2:DescribeInstances", "kms:CreateGrant"},
+    "aws:ec2:asg-insufficient-instance-capacity-error": {"ec2:InjectApiError", "autoscaling:DescribeAutoScalingGroups"},
+    "aws:network:disrupt-connectivity": {
+        "ec2:CreateNetworkAcl",
+        "ec2:CreateNetworkAclEntry",
+        "ec2:CreateTags",
+        "ec2:DeleteNetworkAcl",
+        "ec2:DescribeManagedPrefixLists",
+        "ec2:DescribeNetworkAcls",
+        "ec2:DescribeSubnets",
+        "ec2:DescribeVpcs",
+        "ec2:GetManagedPrefixListEntries",
+        "ec2:ReplaceNetworkAclAssociation",
+    },
+    "aws:arc:start-zonal-autoshift": {
+        "arc-zonal-shift:StartZonalShift",
+        "arc-zonal-shift:GetManagedResource",
+        "arc-zonal-shift:UpdateZonalShift",
+        "arc-zonal-shift:CancelZonalShift",
+        "arc-zonal-shift:ListManagedResources",
+        "autoscaling:DescribeTags",
+        "tag:GetResources",
+    },
+    "experiment logs": {
+        "logs:CreateLogDelivery",
+        "logs:PutResourcePolicy",
+        "logs:DescribeResourcePolicies",
+        "logs:DescribeLogGroups",
+    },
+}
+
+
+def _drill_statements(template: Any) -> tuple[dict[str, Any], dict[str, dict[str, Any]]]:
+    roles = template.find_resources("AWS::IAM::Role")
+    (role_id,) = [k for k in roles if k.startswith("AzLossDrillsRole")]
+    (policy,) = [
+        p["Properties"]
+        for p in template.find_resources("AWS::IAM::Policy").values()
+        if {"Ref": role_id} in p["Properties"]["Roles"]
+    ]
+    return roles[role_id]["Properties"], {s["Sid"]: s for s in policy["PolicyDocument"]["Statement"]}
+
+
+def _actions(statement: dict[str, Any]) -> set[str]:
+    return {statement["Action"]} if isinstance(statement["Action"], str) else set(statement["Action"])
+
+
+def test_r17_drill_role_has_exactly_the_permissions_the_fis_docs_list_for_its_actions(
+    default_stage: SynthesizedStage, drills: dict
+) -> None:
+    role, statements = _drill_statements(default_stage.service)
+    (trust,) = role["AssumeRolePolicyDocument"]["Statement"]
+    assert trust["Principal"] == {"Service": "fis.amazonaws.com"}
+    used = {a["ActionId"] for drill in drills.values() for a in drill["Actions"].values()}
+    assert used | {"experiment logs"} == set(DOCUMENTED_PERMISSIONS)
+    granted = set().union(*(_actions(s) for s in statements.values()))
+    assert granted == set().union(*DOCUMENTED_PERMISSIONS.values())
+    assert all(s["Effect"] == "Allow" and "*" not in "".join(_actions(s)) for s in statements.values())
+
+
+def test_r17_drill_role_changes_only_this_groups_instances_launches_and_shifts(default_stage: SynthesizedStage) -> None:
+    _, statements = _drill_statements(default_stage.service)
+    (asg_id,) = default_stage.service.find_resources("AWS::AutoScaling::AutoScalingGroup")
+    (alb_id,) = default_stage.service.find_resources("AWS::ElasticLoadBalancingV2::LoadBalancer")
+    group_arn = {"Fn::GetAtt": [asg_id, "AutoScalingGroupARN"]}
+    stop = statements["StopAndStartThisGroupsInstances"]
+    assert stop["Condition"] == {"StringEquals": {"aws:ResourceTag/aws:autoscaling:groupName": "payment-failover-dev"}}
+    inject = statements["FailThisGroupsLaunchesOnly"]
+    assert inject["Condition"] == {
+        "StringEquals": {"ec2:FisActionId": "aws:ec2:asg-insufficient-instance-capacity-error"},
+        "ForAllValues:ArnEquals": {"ec2:FisTargetArns": [group_arn]},
+    }
+    shift = statements["ShiftOnlyThisAlbAndGroup"]
+    assert shift["Condition"] == {"StringEquals": {"arc-zonal-shift:ResourceIdentifier": [{"Ref": alb_id}, group_arn]}}
+    grant = statements["RestartEncryptedVolumesThroughEc2"]
+    assert grant["Condition"]["Bool"] == {"kms:GrantIsForAWSResource": "true"}
+    assert "kms:ViaService" in grant["Condition"]["StringEquals"]
+    assert "Condition" in statements["ChangeAndRemoveOnlyTheDrillsNetworkAcls"]
+    assert "Condition" in statements["SwapNetworkAclsOfThisVpcsSubnets"]
+
+
+def test_drills_are_tagged_and_named_with_the_suffix(drills: dict) -> None:
+    for az, drill in drills.items():
+        assert drill["Tags"]["Name"] == f"payment-failover-dev-lose-{az}"
+        assert drill["Tags"]["Environment"] == "Production"

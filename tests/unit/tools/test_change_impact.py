@@ -1,0 +1,104 @@
+"""R16: what changing one setting does on deploy, from two synths and the resource schemas' createOnlyProperties.
+
+The classification model is checked on hand-made templates first; then every setting of the schema is changed
+once (in-process synths, shared by the whole session) and the README's generated table and hand-written
+acknowledgements are held to the result.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from payment_failover.config.settings import context_keys
+from payment_failover.tools import change_impact
+from payment_failover.tools.change_impact import Impact
+
+README = (Path(__file__).resolve().parents[3] / "README.md").read_text()
+ALB = "AWS::ElasticLoadBalancingV2::LoadBalancer"
+
+
+def _stack(resource_type: str, **properties: Any) -> dict[str, Any]:
+    return {"Service": {"Resources": {"R": {"Type": resource_type, "Properties": properties}}}}
+
+
+def test_create_only_properties_come_from_the_pinned_cfn_lint_schemas() -> None:
+    assert "/properties/AutoScalingGroupName" in change_impact.create_only_properties(
+        "AWS::AutoScaling::AutoScalingGroup"
+    )
+    assert change_impact.create_only_properties("AWS::EC2::LaunchTemplate") == ("/properties/LaunchTemplateName",)
+
+
+def test_a_changed_create_only_property_replaces_and_a_kept_custom_name_makes_the_deploy_fail() -> None:
+    impact = change_impact.compare(
+        _stack(ALB, Name="pf-alb-dev", Scheme="internet-facing"), _stack(ALB, Name="pf-alb-dev", Scheme="internal")
+    )
+    ((replacement,),) = [impact.replaced]
+    assert (replacement.properties, replacement.fixed_name, replacement.name_kept) == (("Scheme",), True, True)
+    assert replacement.matters
+
+
+def test_a_renamed_resource_is_replaced_under_its_new_name() -> None:
+    impact = change_impact.compare(_stack(ALB, Name="pf-alb-dev"), _stack(ALB, Name="pf-alb-qa"))
+    ((replacement,),) = [impact.replaced]
+    assert (replacement.fixed_name, replacement.name_kept, replacement.interrupts) == (True, False, True)
+
+
+def test_any_other_property_change_is_an_update_in_place() -> None:
+    alarm = "AWS::CloudWatch::Alarm"
+    impact = change_impact.compare(_stack(alarm, AlarmName="a", Threshold=1), _stack(alarm, AlarmName="a", Threshold=2))
+    assert (impact.updated, impact.replaced) == ({alarm}, [])
+
+
+@pytest.fixture(scope="session")
+def impacts() -> dict[str, Impact | str]:
+    return change_impact.compute_impacts()
+
+
+def test_every_setting_has_a_change_to_try() -> None:
+    missing = sorted(set(context_keys()) - set(change_impact.CHANGES))
+    assert not missing, f"add a changed value for {missing} to payment_failover/change_impact.CHANGES"
+
+
+def _impact(impacts: dict[str, Impact | str], key: str) -> Impact:
+    found = impacts[key]
+    assert isinstance(found, Impact)
+    return found
+
+
+def test_known_answers(impacts: dict[str, Impact | str]) -> None:
+    """An alarm threshold touches alarms only; a new instance type is a new launch-template version (the rolling
+    update of R16), never a replacement; another AZ order replaces the subnets; another suffix is a new stack."""
+    latency = _impact(impacts, "latencyP99ThresholdMs")
+    assert (latency.updated, latency.replaced) == ({"AWS::CloudWatch::Alarm"}, [])
+    instance_type = _impact(impacts, "instanceType")
+    assert "AWS::EC2::LaunchTemplate" in instance_type.updated
+    assert instance_type.replaced == []
+    assert "AWS::EC2::Subnet" in {r.resource_type for r in _impact(impacts, "availabilityZones").replaced}
+    assert "Service" in _impact(impacts, "environmentSuffix").new_stacks
+
+
+def _readme_block(name: str) -> str:
+    found = re.search(rf"<!-- {name}:start -->\n(.*?)\n *<!-- {name}:end -->", README, re.S)
+    assert found is not None, f"README.md lost its {name} block"
+    return found.group(1)
+
+
+def test_readme_setting_change_table_is_the_computed_one(impacts: dict[str, Impact | str]) -> None:
+    assert _readme_block("setting-changes") == change_impact.markdown_table(impacts)
+
+
+def test_a_setting_that_replaces_a_named_or_serving_resource_is_owned_up_to_in_the_readme(
+    impacts: dict[str, Impact | str],
+) -> None:
+    """Each such key needs a hand-written line in the README's acknowledgements, saying what that deploy does."""
+    acknowledged = set(re.findall(r"^- `(\w+)`:", _readme_block("setting-replacements"), re.M))
+    unexplained = {
+        key: reasons
+        for key, reasons in change_impact.keys_that_must_be_acknowledged(impacts).items()
+        if key not in acknowledged
+    }
+    assert not unexplained, f"explain these in the README's setting-replacements block: {unexplained}"
