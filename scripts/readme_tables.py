@@ -58,15 +58,15 @@ def setting_changes_table() -> str:
 
 # Each block: the file that holds it (a path relative to the repository) and what renders it.
 BLOCKS: dict[str, tuple[str, Callable[[], str]]] = {
-    "setting-changes": ("README.md", setting_changes_table),
-    "failover-budget": ("README.md", budget_table),
-    "region-failover-budget": ("README.md", region_failover_table),
-    "compliance": ("README.md", governance.markdown_table),
-    "pci-map": ("README.md", compliance_map.markdown_table),
-    "confused-deputy": ("README.md", confused_deputy.markdown_table),
-    "configuration": ("README.md", markdown_table),
-    "pipeline-configuration": ("README.md", lambda: markdown_table(PipelineSettings)),
-    "bad-configurations": ("README.md", bad_configuration_count),
+    "setting-changes": ("docs/how-a-deployment-proceeds.md", setting_changes_table),
+    "failover-budget": ("docs/failover-budget.md", budget_table),
+    "region-failover-budget": ("docs/region-failover.md", region_failover_table),
+    "compliance": ("docs/compliance.md", governance.markdown_table),
+    "pci-map": ("docs/compliance.md", compliance_map.markdown_table),
+    "confused-deputy": ("docs/compliance.md", confused_deputy.markdown_table),
+    "configuration": ("docs/configuration.md", markdown_table),
+    "pipeline-configuration": ("docs/pipeline.md", lambda: markdown_table(PipelineSettings)),
+    "bad-configurations": ("docs/testing.md", bad_configuration_count),
 }
 
 

@@ -17,7 +17,7 @@ from payment_failover.change_impact import Impact
 from payment_failover.settings import context_keys
 from tests.docs_pages import generated_block
 
-SETTING_CHANGES_PAGE = "README.md"
+SETTING_CHANGES_PAGE = "docs/how-a-deployment-proceeds.md"
 ALB = "AWS::ElasticLoadBalancingV2::LoadBalancer"
 
 

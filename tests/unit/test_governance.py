@@ -18,7 +18,7 @@ from payment_failover.stage import PaymentFailoverStage
 from tests.docs_pages import generated_block
 from tests.support import settings_from
 
-COMPLIANCE_PAGE = "README.md"
+COMPLIANCE_PAGE = "docs/compliance.md"
 ACKNOWLEDGEMENTS = [value for value in vars(governance).values() if isinstance(value, cdk.Acknowledgment)]
 
 

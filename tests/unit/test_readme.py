@@ -11,12 +11,12 @@ from tests.docs_pages import ROOT, generated_block
 from tests.support import SynthesizedStage
 from tests.unit.test_bad_input import BAD_CONFIGURATIONS
 
-BUDGET_PAGE = "README.md"
-REGION_FAILOVER_PAGE = "README.md"
-CONFIGURATION_PAGE = "README.md"
-PIPELINE_PAGE = "README.md"
-TESTING_PAGE = "README.md"
-COMPLIANCE_PAGE = "README.md"
+BUDGET_PAGE = "docs/failover-budget.md"
+REGION_FAILOVER_PAGE = "docs/region-failover.md"
+CONFIGURATION_PAGE = "docs/configuration.md"
+PIPELINE_PAGE = "docs/pipeline.md"
+TESTING_PAGE = "docs/testing.md"
+COMPLIANCE_PAGE = "docs/compliance.md"
 
 
 def test_readme_failover_budget_is_the_commands_output_for_the_defaults(default_stage: SynthesizedStage) -> None:
