@@ -1,8 +1,8 @@
 """R16: what changing one setting does on deploy, from two synths and the resource schemas' createOnlyProperties.
 
 The classification model is checked on hand-made templates first; then every setting of the schema is changed
-once (in-process synths, shared by the whole session) and the README's generated table and hand-written
-acknowledgements are held to the result.
+once (in-process synths, shared by the whole session) and the generated table and hand-written acknowledgements
+of docs/how-a-deployment-proceeds.md are held to the result.
 """
 
 from __future__ import annotations
@@ -88,11 +88,11 @@ def test_readme_setting_change_table_is_the_computed_one(impacts: dict[str, Impa
 def test_a_setting_that_replaces_a_named_or_serving_resource_is_owned_up_to_in_the_readme(
     impacts: dict[str, Impact | str],
 ) -> None:
-    """Each such key needs a hand-written line in the README's acknowledgements, saying what that deploy does."""
+    """Each such key needs a hand-written line in the docs page's acknowledgements, saying what that deploy does."""
     acknowledged = set(re.findall(r"^- `(\w+)`:", generated_block(SETTING_CHANGES_PAGE, "setting-replacements"), re.M))
     unexplained = {
         key: reasons
         for key, reasons in change_impact.keys_that_must_be_acknowledged(impacts).items()
         if key not in acknowledged
     }
-    assert not unexplained, f"explain these in the README's setting-replacements block: {unexplained}"
+    assert not unexplained, f"explain these in the setting-replacements block of {SETTING_CHANGES_PAGE}: {unexplained}"
