@@ -21,7 +21,7 @@ STANDALONE_STACKS := 'PaymentFailover-*/*'
 PIPELINE_STACK := payment-failover-pipeline
 CDK := npx --no-install cdk
 
-.PHONY: help setup synth diff test lint unit templates integration verify-aws bench budget diagram readme refresh-ami catalogue flags deploy deploy-pipeline clean
+.PHONY: help setup synth diff test lint unit templates integration verify-aws bench budget diagram readme docs refresh-ami catalogue flags deploy deploy-pipeline clean
 
 help:
 	@echo "make setup            create .venv and node_modules from the pins (every other target does it first)"
@@ -37,11 +37,12 @@ help:
 	@echo "make budget           failover timings and surviving capacity from the templates; fails on a missed target"
 	@echo "make diagram          redraw docs/architecture.svg from the synthesized templates"
 	@echo "make refresh-ami      re-pin the AL2023 image ids from AWS (credentials needed; review and commit the diff)"
-	@echo "make readme           regenerate the README tables computed from code"
+	@echo "make readme           regenerate the tables in docs/ that are computed from code"
+	@echo "make docs             the same as make readme"
 	@echo "make catalogue        regenerate the AWS catalogue (regions, checker regions, instance types) from the pinned botocore"
 	@echo "make flags            regenerate cdk.json feature flags for the pinned aws-cdk-lib"
-	@echo "make deploy           deploy the stand-alone Stage for real (refuses example values; see README)"
-	@echo "make deploy-pipeline  first deployment of the delivery pipeline (see README, Delivery pipeline)"
+	@echo "make deploy           deploy the stand-alone Stage for real (refuses example values; see docs/deploy-and-teardown.md)"
+	@echo "make deploy-pipeline  first deployment of the delivery pipeline (see docs/pipeline.md)"
 	@echo "make clean            remove cdk.out, the setup stamps and tool caches"
 
 $(STAMPS)/python-runtime: requirements.txt
@@ -110,9 +111,12 @@ diagram: synth
 	$(BIN)/python -m payment_failover.tools.diagram cdk.out.standby docs/architecture-standby.svg
 	rm -rf cdk.out.standby
 
-# Regenerate the README tables that are computed from code (tests fail when they drift).
+# Regenerate the tables that are computed from code, each in the docs page that explains it (scripts/readme_tables.py
+# maps them); tests fail when they drift. `make docs` is the same target.
 readme: setup
 	$(BIN)/python scripts/readme_tables.py
+
+docs: readme
 
 # The AWS catalogue settings are checked against, from the botocore pinned in requirements-dev.txt.
 catalogue: setup
@@ -120,10 +124,10 @@ catalogue: setup
 
 flags: setup
 	$(CDK) flags --unstable=flags --set --all --recommended --yes
-	# Deliberate: the default security group is emptied by the stack's one SDK-call function, not CDK's own (README, Egress control).
+	# Deliberate: the default security group is emptied by the stack's one SDK-call function, not CDK's own (docs/egress.md).
 	$(CDK) flags --unstable=flags --set @aws-cdk/aws-ec2:restrictDefaultSecurityGroup --value false --yes
-	# Deliberate: a future cross-stack reference would be strong (none exists: README, Region failover);
-	# target-partitions is the commercial partition alone, the only one the settings accept (README, Decisions).
+	# Deliberate: a future cross-stack reference would be strong (none exists: docs/region-failover.md);
+	# target-partitions is the commercial partition alone, the only one the settings accept (docs/decisions/0002-feature-flags.md).
 	$(BIN)/python -c "import json; p = 'cdk.json'; d = json.load(open(p)); d['context']['@aws-cdk/core:defaultCrossStackReferences'] = 'strong'; d['context']['@aws-cdk/core:target-partitions'] = ['aws']; open(p, 'w').write(json.dumps(d, indent=2) + '\n')"
 
 # The guard cannot be switched off from CDK_ARGS: a `deploy=` there is refused, and `-c deploy=true` comes last.

@@ -1,4 +1,7 @@
-"""Regenerate the README blocks that are computed from code (`make readme`); tests fail when they drift."""
+"""Regenerate the documentation blocks that are computed from code (`make readme`); tests fail when they drift.
+
+Each block lives in the page that explains it (BLOCKS); the tests read it from there (tests/helpers/docs_pages.py).
+"""
 
 from __future__ import annotations
 
@@ -31,7 +34,7 @@ def budget_table() -> str:
 
 
 def region_failover_table() -> str:
-    """The region failover figures of the README's standby example (tests/conftest.py: STANDBY_CONTEXT)."""
+    """The region failover figures of the documented standby example (tests/conftest.py: STANDBY_CONTEXT)."""
     from tests.conftest import STANDBY_CONTEXT
 
     with tempfile.TemporaryDirectory() as out:
@@ -54,31 +57,33 @@ def setting_changes_table() -> str:
     return change_impact.markdown_table(change_impact.compute_impacts())
 
 
-BLOCKS: dict[str, Callable[[], str]] = {
-    "setting-changes": setting_changes_table,
-    "failover-budget": budget_table,
-    "region-failover-budget": region_failover_table,
-    "compliance": governance.markdown_table,
-    "pci-map": compliance_map.markdown_table,
-    "confused-deputy": confused_deputy.markdown_table,
-    "configuration": markdown_table,
-    "pipeline-configuration": lambda: markdown_table(PipelineSettings),
-    "bad-configurations": bad_configuration_count,
+# Each block: the file that holds it (a path relative to the repository) and what renders it.
+BLOCKS: dict[str, tuple[str, Callable[[], str]]] = {
+    "setting-changes": ("docs/how-a-deployment-proceeds.md", setting_changes_table),
+    "failover-budget": ("docs/failover-budget.md", budget_table),
+    "region-failover-budget": ("docs/region-failover.md", region_failover_table),
+    "compliance": ("docs/compliance.md", governance.markdown_table),
+    "pci-map": ("docs/compliance.md", compliance_map.markdown_table),
+    "confused-deputy": ("docs/compliance.md", confused_deputy.markdown_table),
+    "configuration": ("docs/configuration.md", markdown_table),
+    "pipeline-configuration": ("docs/pipeline.md", lambda: markdown_table(PipelineSettings)),
+    "bad-configurations": ("docs/testing.md", bad_configuration_count),
 }
 
 
 def main() -> int:
-    readme = ROOT / "README.md"
-    text = readme.read_text()
-    for name, render in BLOCKS.items():
+    texts: dict[str, str] = {}
+    for name, (page, render) in BLOCKS.items():
+        text = texts[page] if page in texts else (ROOT / page).read_text()
         pattern = re.compile(rf"(<!-- {name}:start -->\n)(?:.*?\n)?( *<!-- {name}:end -->)", re.S)
         if not pattern.search(text):
-            print(f"README.md has no '{name}' block", file=sys.stderr)
+            print(f"{page} has no '{name}' block", file=sys.stderr)
             return 1
         body = render()
-        text = pattern.sub(lambda match: match.group(1) + body + "\n" + match.group(2), text)  # noqa: B023
-    readme.write_text(text)
-    print("README.md blocks regenerated: " + ", ".join(BLOCKS))
+        texts[page] = pattern.sub(lambda match: match.group(1) + body + "\n" + match.group(2), text)  # noqa: B023
+    for page, text in texts.items():
+        (ROOT / page).write_text(text)
+    print("Blocks regenerated: " + ", ".join(f"{name} ({page})" for name, (page, _) in BLOCKS.items()))
     return 0
 
 

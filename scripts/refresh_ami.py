@@ -1,10 +1,10 @@
 """Refresh the pinned Amazon Linux 2023 images (`make refresh-ami`; AWS credentials needed).
 
-For every region in `payment_failover/data/al2023_images.json` (plus any given with --region), reads AWS's
+For every region in `payment_failover/config/data/al2023_images.json` (plus any given with --region), reads AWS's
 public SSM parameter of each architecture, checks the image with DescribeImages (available, the expected
 architecture, an `al2023-ami-` name), and rewrites the file. Review the diff and commit it: the next deploy
-rolls the fleet onto the new image, health-gated like any other launch-template change (README, "Move to a
-new image"). Synth itself never calls AWS.
+rolls the fleet onto the new image, health-gated like any other launch-template change
+(docs/runbooks/new-image.md). Synth itself never calls AWS.
 
 Usage: python scripts/refresh_ami.py [--region REGION ...] [--file PATH]
 """

@@ -1,4 +1,4 @@
-"""Regenerate payment_failover/data/aws_catalogue.json from the botocore pinned in requirements-dev.txt.
+"""Regenerate payment_failover/config/data/aws_catalogue.json from the botocore pinned in requirements-dev.txt.
 
 `make catalogue` runs it after a botocore pin bump; tests/unit/config/test_catalogue.py fails while the committed file
 differs from what the pinned botocore says, so the catalogue cannot drift from its source. The synth itself

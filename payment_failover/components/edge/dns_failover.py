@@ -82,7 +82,7 @@ def health_check_status_metric(health_check_id: str, *, label: str = "Route 53 h
 class RegionalEndpoint(Construct):
     """`<region>.<domain>`: a simple alias to this region's ALB, the name the region's health check targets.
 
-    The certificate covers this name too (components/certificate.py), so the check's HTTPS handshake with SNI
+    The certificate covers this name too (components/edge/certificate.py), so the check's HTTPS handshake with SNI
     succeeds exactly as a client's does.
     """
 

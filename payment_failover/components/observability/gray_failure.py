@@ -9,7 +9,7 @@ The composite is what an operator (or a person deciding on a zonal shift) acts o
 The rules take the "impact and outlier" pairing of AWS's construct library cdklabs/cdk-multi-az-observability
 (evaluated and not adopted: README Decisions) and its static share rule, written here as plain metric math:
 https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/using-metric-math.html (FILL, comparisons and
-arithmetic; tests/cloudwatch_model.py evaluates them). Only the composite has actions, the use of composite
+arithmetic; tests/helpers/cloudwatch_model.py evaluates them). Only the composite has actions, the use of composite
 alarms to cut noise that https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/alarm-combining.html
 describes.
 The per-AZ metrics are the ALB's AvailabilityZone dimension

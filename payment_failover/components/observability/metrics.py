@@ -157,7 +157,7 @@ def _error_rate(
     ELB publishes a count metric only for minutes in which it is non-zero, so FILL(..., 0) turns an
     absent count into 0 before the arithmetic. A minute without any traffic divides 0 by 0, and
     CloudWatch drops a datapoint that divides by zero: the alarm sees missing data, not a 0 % that
-    could hide an outage (tests/cloudwatch_model.py evaluates these expressions).
+    could hide an outage (tests/helpers/cloudwatch_model.py evaluates these expressions).
     https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/using-metric-math.html
     https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-cloudwatch-metrics.html
 

@@ -6,7 +6,7 @@ https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/monitoring-health-chec
 
 With the Minimum statistic a minute counts as healthy only if the check was healthy throughout it. The two
 region-level conditions are products of those 0/1 series, so no logical operator is needed and tests evaluate
-them exactly (tests/cloudwatch_model.py):
+them exactly (tests/helpers/cloudwatch_model.py):
 - traffic on the standby: (1 - primary) x standby = 1 only when the primary failed and the standby is
   healthy, which is when Route 53 answers with the SECONDARY record;
 - both regions unhealthy: (1 - primary) x (1 - standby) = 1 only when both failed; Route 53 then answers

@@ -242,7 +242,7 @@ def _problems(grant: Grant, account: str, region: str) -> list[str]:
     """What is wrong with one grant of a stack in `account` and `region` (nothing, for a correct one)."""
     where = f"{grant.logical_id} ({grant.resource_type}, {grant.policy} policy) lets in {grant.principal}"
     if grant.policy == "unknown":
-        return [f"{where}: a policy kind tests/service_principals.py does not read yet; review it"]
+        return [f"{where}: a policy kind tests/helpers/service_principals.py does not read yet; review it"]
     if grant.bound:
         found: list[str] = []
         source_account = grant.condition_value("aws:SourceAccount")

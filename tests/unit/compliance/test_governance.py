@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import ast
 import json
-import re
 from pathlib import Path
 from typing import Any
 
@@ -16,9 +15,10 @@ from aws_cdk import aws_s3 as s3
 
 from payment_failover.compliance import governance
 from payment_failover.stage import PaymentFailoverStage
+from tests.helpers.docs_pages import generated_block
 from tests.helpers.support import settings_from
 
-README = (Path(__file__).resolve().parents[3] / "README.md").read_text()
+COMPLIANCE_PAGE = "docs/compliance.md"
 ACKNOWLEDGEMENTS = [value for value in vars(governance).values() if isinstance(value, cdk.Acknowledgment)]
 
 
@@ -119,10 +119,9 @@ def test_each_acknowledgement_names_a_design_decision(ack: cdk.Acknowledgment) -
 
 
 def test_readme_compliance_table_is_the_governance_modules_output() -> None:
-    block = re.search(r"<!-- compliance:start -->\n(.*?)\n<!-- compliance:end -->", README, re.S)
-    assert block is not None
-    assert block.group(1) == governance.markdown_table()
-    assert len(ACKNOWLEDGEMENTS) + len(governance.PIPELINE_ROWS) == block.group(1).count("\n") - 1
+    block = generated_block(COMPLIANCE_PAGE, "compliance")
+    assert block == governance.markdown_table()
+    assert len(ACKNOWLEDGEMENTS) + len(governance.PIPELINE_ROWS) == block.count("\n") - 1
 
 
 def test_nag_reaches_the_pipeline_stack(tmp_path: Path) -> None:

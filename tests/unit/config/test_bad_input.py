@@ -29,7 +29,7 @@ MIN_RULE = (
     "and the group stays balanced."
 )
 AMI_RULE = "expected `ami-` followed by 8 or 17 lower-case hexadecimal digits."
-# Pinned in payment_failover/data/al2023_images.json: the x86_64 images of Frankfurt and Ireland.
+# Pinned in payment_failover/config/data/al2023_images.json: the x86_64 images of Frankfurt and Ireland.
 FRANKFURT_X86 = "ami-027198f65e9f969f8"
 IRELAND_X86 = "ami-0d31d4f8d69d7977a"
 ROOM_TO_DEPLOY = "so a deployment can launch new instances before it retires old ones"

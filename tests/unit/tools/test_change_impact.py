@@ -1,14 +1,13 @@
 """R16: what changing one setting does on deploy, from two synths and the resource schemas' createOnlyProperties.
 
 The classification model is checked on hand-made templates first; then every setting of the schema is changed
-once (in-process synths, shared by the whole session) and the README's generated table and hand-written
-acknowledgements are held to the result.
+once (in-process synths, shared by the whole session) and the generated table and hand-written acknowledgements
+of docs/how-a-deployment-proceeds.md are held to the result.
 """
 
 from __future__ import annotations
 
 import re
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -16,8 +15,9 @@ import pytest
 from payment_failover.config.settings import context_keys
 from payment_failover.tools import change_impact
 from payment_failover.tools.change_impact import Impact
+from tests.helpers.docs_pages import generated_block
 
-README = (Path(__file__).resolve().parents[3] / "README.md").read_text()
+SETTING_CHANGES_PAGE = "docs/how-a-deployment-proceeds.md"
 ALB = "AWS::ElasticLoadBalancingV2::LoadBalancer"
 
 
@@ -81,24 +81,18 @@ def test_known_answers(impacts: dict[str, Impact | str]) -> None:
     assert "Service" in _impact(impacts, "environmentSuffix").new_stacks
 
 
-def _readme_block(name: str) -> str:
-    found = re.search(rf"<!-- {name}:start -->\n(.*?)\n *<!-- {name}:end -->", README, re.S)
-    assert found is not None, f"README.md lost its {name} block"
-    return found.group(1)
-
-
 def test_readme_setting_change_table_is_the_computed_one(impacts: dict[str, Impact | str]) -> None:
-    assert _readme_block("setting-changes") == change_impact.markdown_table(impacts)
+    assert generated_block(SETTING_CHANGES_PAGE, "setting-changes") == change_impact.markdown_table(impacts)
 
 
 def test_a_setting_that_replaces_a_named_or_serving_resource_is_owned_up_to_in_the_readme(
     impacts: dict[str, Impact | str],
 ) -> None:
-    """Each such key needs a hand-written line in the README's acknowledgements, saying what that deploy does."""
-    acknowledged = set(re.findall(r"^- `(\w+)`:", _readme_block("setting-replacements"), re.M))
+    """Each such key needs a hand-written line in the docs page's acknowledgements, saying what that deploy does."""
+    acknowledged = set(re.findall(r"^- `(\w+)`:", generated_block(SETTING_CHANGES_PAGE, "setting-replacements"), re.M))
     unexplained = {
         key: reasons
         for key, reasons in change_impact.keys_that_must_be_acknowledged(impacts).items()
         if key not in acknowledged
     }
-    assert not unexplained, f"explain these in the README's setting-replacements block: {unexplained}"
+    assert not unexplained, f"explain these in the setting-replacements block of {SETTING_CHANGES_PAGE}: {unexplained}"

@@ -1,5 +1,5 @@
 """R17: one AZ much worse than its peers is detected (gray failure), pages the failover topic, and not
-when the whole region is equally bad; the synthesized detectors are evaluated with tests/cloudwatch_model.py.
+when the whole region is equally bad; the synthesized detectors are evaluated with tests/helpers/cloudwatch_model.py.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """R17, failure 13: the synthesized error-rate alarms, evaluated the way CloudWatch evaluates them.
 
-The model (tests/cloudwatch_model.py) is first held to AWS's own worked examples, then fed the
+The model (tests/helpers/cloudwatch_model.py) is first held to AWS's own worked examples, then fed the
 expressions and alarm settings of the synthesized template with the datapoints ELB publishes in a total
 outage, a normal minute and a quiet minute. What ELB publishes when, per
 https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-cloudwatch-metrics.html:
