@@ -1,5 +1,9 @@
 #!/usr/bin/env python3
-"""Entry point of `cdk synth` / `cdk deploy`: settings first, then the Stage, then the pipeline if configured."""
+"""Entry point of `cdk synth` / `cdk deploy`: settings first, then the Stage, then the pipeline if configured.
+
+The settings are read and validated before aws_cdk (and its jsii process) is imported, so a refused
+configuration answers in a fraction of a second and nothing is written.
+"""
 
 from __future__ import annotations
 
@@ -8,34 +12,37 @@ import sys
 from collections.abc import Mapping
 from typing import Any
 
-import aws_cdk as cdk
-
+from payment_failover.config.cli_context import from_environment
 from payment_failover.config.settings import load_settings
 from payment_failover.config.sources import ConfigError
-from payment_failover.pipeline.settings import PIPELINE_KEYS, load_pipeline_settings
-from payment_failover.stage import PaymentFailoverStage
+from payment_failover.pipeline.settings import PIPELINE_KEYS, deployable, load_pipeline_settings
 
 
 def main(
     context: Mapping[str, Any] | None = None, outdir: str | None = None, environ: Mapping[str, str] = os.environ
 ) -> int:
     """Synthesize the app; `context`/`outdir` let tests run this door in-process (the CLI passes them by env)."""
-    app = cdk.App(context=dict(context) if context is not None else None, outdir=outdir)
     # Every context key, CDK's own included: a key that is neither CDK's nor a setting is refused as a typo.
-    values = app.node.get_all_context()
+    values = dict(context) if context is not None else from_environment(environ)
     try:
         settings = load_settings(values, environ, extra_keys=PIPELINE_KEYS)
         pipeline = load_pipeline_settings(values, environ)
+        if deployable(settings, pipeline) and environ.get("CDK_VALIDATION") == "false":
+            raise ConfigError(
+                "CDK_VALIDATION=false (or --no-validation) is refused for a synth that deploys (deploy=true or a "
+                "pipeline): CloudFormation validation must check its templates; drop the switch."
+            )
     except ConfigError as error:
         print(f"payment-failover: {error}", file=sys.stderr)
         return 2
-    PaymentFailoverStage(app, f"PaymentFailover-{settings.environment_suffix}", settings=settings)
-    if pipeline is not None:
-        # Imported only when asked for, so a synth without pipeline settings pays nothing for it.
-        from payment_failover.pipeline.stack import PIPELINE_STACK_NAME, PipelineStack
+    from payment_failover.application import synthesize_app  # aws_cdk loads only for a valid configuration
 
-        PipelineStack(app, PIPELINE_STACK_NAME, settings=pipeline)
-    app.synth()
+    synthesize_app(
+        context=dict(context) if context is not None else None,
+        outdir=outdir,
+        settings=settings,
+        pipeline=pipeline,
+    )
     return 0
 
 

@@ -15,9 +15,9 @@ sys.path.insert(0, str(ROOT))
 
 import tempfile  # noqa: E402
 
-import aws_cdk as cdk  # noqa: E402
-
+from payment_failover.application import new_app  # noqa: E402
 from payment_failover.compliance import confused_deputy, governance  # noqa: E402
+from payment_failover.config.cli_context import project_context  # noqa: E402
 from payment_failover.config.settings import load_settings, markdown_table  # noqa: E402
 from payment_failover.pipeline.settings import PipelineSettings  # noqa: E402
 from payment_failover.stage import PaymentFailoverStage  # noqa: E402
@@ -27,7 +27,7 @@ from payment_failover.tools import budget, change_impact, compliance_map  # noqa
 def budget_table() -> str:
     """The failover budget of the embedded defaults, from freshly synthesized templates."""
     with tempfile.TemporaryDirectory() as out:
-        app = cdk.App(outdir=out)
+        app = new_app(context=project_context(), outdir=out, validate=False)
         PaymentFailoverStage(app, "PaymentFailover-dev", settings=load_settings({}, {}))
         app.synth()
         return budget.render(budget.compute(budget.load_templates(Path(out))))
@@ -38,7 +38,7 @@ def region_failover_table() -> str:
     from tests.conftest import STANDBY_CONTEXT
 
     with tempfile.TemporaryDirectory() as out:
-        app = cdk.App(outdir=out)
+        app = new_app(context=project_context(STANDBY_CONTEXT), outdir=out, validate=False)
         PaymentFailoverStage(app, "PaymentFailover-dev", settings=load_settings(STANDBY_CONTEXT, {}))
         app.synth()
         lines = budget.compute(budget.load_templates(Path(out)))

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from tests.helpers.cli import CDK, cdk_synth
-from tests.helpers.support import SynthesizedStage, settings_from, synthesize
+from tests.helpers.synth import LEDGER, SynthesizedStage, shared_configurations, stage_for
 
 # Tests must not depend on the developer's shell: no ambient product settings, AWS credentials
 # or CDK context leak into a synth.
@@ -49,13 +49,13 @@ def pytest_configure(config: pytest.Config) -> None:
 @pytest.fixture(scope="session")
 def default_stage() -> SynthesizedStage:
     """The Stage exactly as `make synth` builds it with no configuration."""
-    return synthesize(settings_from())
+    return stage_for()
 
 
 @pytest.fixture(scope="session")
 def custom_stage() -> SynthesizedStage:
     """Every setting but minCapacity moved off its default, including an imported certificate and a Graviton type."""
-    return synthesize(settings_from(CUSTOM_CONTEXT))
+    return stage_for(CUSTOM_CONTEXT)
 
 
 STANDBY_CONTEXT = {
@@ -67,13 +67,13 @@ STANDBY_CONTEXT = {
 @pytest.fixture(scope="session")
 def standby_stage() -> SynthesizedStage:
     """A standby region (eu-west-1) behind Route 53 failover records, on smaller instances with a lower maximum."""
-    return synthesize(settings_from(STANDBY_CONTEXT))
+    return stage_for(STANDBY_CONTEXT)
 
 
 @pytest.fixture(scope="session")
 def email_stage() -> SynthesizedStage:
     """Defaults plus an on-call e-mail address."""
-    return synthesize(settings_from({"alarmEmail": "oncall@example.com"}))
+    return stage_for({"alarmEmail": "oncall@example.com"})
 
 
 @pytest.fixture(scope="session")
@@ -85,3 +85,32 @@ def cli_assembly(tmp_path_factory: pytest.TempPathFactory) -> Path:
     result = cdk_synth(out)
     assert result.returncode == 0, result.stderr
     return out
+
+
+# Stage syntheses a whole `make test` run may perform: in-process Stage builds (29 configurations shared through
+# stage_for, the change analysis' included; the gate's validated default and standby; three compliance tests
+# that each add a non-compliant construct; the pipeline's stages and their stand-alone twins; the entry point's
+# good configurations) plus apps that synthesized through the CLI or `python app.py` (the default and standby
+# CLI synths, the pipeline's, the emulator rehearsal's two). The run fails above it, so a new synthesis is a
+# deliberate edit here, not an accident.
+STAGE_SYNTHESIS_BUDGET = 52
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    stages, processes = LEDGER.stages, LEDGER.processes
+    terminalreporter.write_line(
+        f"Stage syntheses: {LEDGER.total} (budget {STAGE_SYNTHESIS_BUDGET}): {sum(stages.values())} Stages built "
+        f"in-process ({shared_configurations()} configurations shared through stage_for); "
+        f"{sum(processes.values())} apps run out of process "
+        f"({', '.join(f'{name} x{count}' for name, count in sorted(processes.items())) or 'none'})"
+    )
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if LEDGER.total > STAGE_SYNTHESIS_BUDGET and exitstatus == 0:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+        print(
+            f"\nFAILED: {LEDGER.total} Stage syntheses exceed the budget of {STAGE_SYNTHESIS_BUDGET} "
+            "(tests/conftest.py): share a configuration through tests/helpers/synth.py:stage_for, or raise the "
+            "budget with the reason in the commit."
+        )

@@ -29,8 +29,8 @@ from pydantic import (
 )
 from pydantic.alias_generators import to_camel
 
-from payment_failover.components.edge import web_firewall as waf
 from payment_failover.config import defaults, geography, images, instance_types
+from payment_failover.config import waf_rules as waf
 from payment_failover.config.instance_types import Architecture
 from payment_failover.config.setting_types import (
     ALB_INTERVAL_RANGE,

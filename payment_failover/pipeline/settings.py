@@ -218,3 +218,11 @@ def _exact_pin(package: str, version: Any) -> str:
 
 def _is_set(value: Any) -> bool:
     return value is not None and not (isinstance(value, str) and not value.strip())
+
+
+def deployable(settings: Settings, pipeline: PipelineSettings | None) -> bool:
+    """A synth whose templates go to CloudFormation next: deploy=true, or the pipeline that deploys its stages.
+
+    Such a synth runs CloudFormation's template validation (payment_failover/application.py).
+    """
+    return settings.deploy or pipeline is not None

@@ -18,7 +18,7 @@ Two kinds of replacement matter for a deploy:
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -45,6 +45,11 @@ INTERRUPTING = frozenset(
         "AWS::WAFv2::WebACLAssociation",
     }
 )
+
+
+# CDK's version-reporting resource (`aws:cdk:version-reporting`): it changes with the constructs used, creates
+# nothing a client depends on, and would otherwise appear in every row.
+CDK_ANALYTICS = "AWS::CDK::Metadata"
 
 
 @cache
@@ -123,6 +128,8 @@ def compare(before: Mapping[str, Template], after: Mapping[str, Template]) -> Im
         old = before.get(stack, {}).get("Resources", {})
         new = after.get(stack, {}).get("Resources", {})
         for logical_id in sorted(set(old) | set(new)):
+            if (old.get(logical_id) or new[logical_id])["Type"] == CDK_ANALYTICS:
+                continue
             if logical_id not in new:
                 impact.deleted.add(old[logical_id]["Type"])
                 continue
@@ -260,19 +267,24 @@ class Synth:
 
 
 def synthesize(context: Mapping[str, str]) -> Synth:
-    """The real Stage for these settings, synthesized in-process without the compliance aspects (they add only
-    metadata, never a property)."""
+    """The real Stage for these `-c` values, synthesized in-process with the context the CLI gives app.py
+    (`cdk.json`'s feature flags included), without the compliance packs (they add only metadata, never a
+    property)."""
     import tempfile
 
     import aws_cdk as cdk
 
+    from payment_failover.application import new_app
+    from payment_failover.config.cli_context import project_context
     from payment_failover.config.settings import load_settings
     from payment_failover.stage import PaymentFailoverStage
 
-    settings = load_settings(context, {})
     with tempfile.TemporaryDirectory() as out:
-        app = cdk.App(outdir=out)
-        stage = PaymentFailoverStage(app, "PaymentFailover-impact", settings=settings, compliance_checks=False)
+        app = new_app(context=project_context(context), outdir=out, validate=False)
+        settings = load_settings(app.node.get_all_context(), {})
+        stage = PaymentFailoverStage(
+            app, f"PaymentFailover-{settings.environment_suffix}", settings=settings, compliance_checks=False
+        )
         assembly = stage.synth()
         stacks = {stack.node.id: stack for stack in stage.node.children if isinstance(stack, cdk.Stack)}
         templates = {
@@ -288,20 +300,21 @@ def impact_of(before: Synth, after: Synth) -> Impact:
     return impact
 
 
-def compute_impacts(cache: dict[str, Synth] | None = None) -> dict[str, Impact | str]:
-    """Every setting's impact, in the schema's key order; synthesizes each distinct context once."""
+def compute_impacts(synth: Callable[[Mapping[str, str]], Synth] = synthesize) -> dict[str, Impact | str]:
+    """Every setting's impact, in the schema's key order; asks `synth` once for each distinct context (the tests
+    hand in their session-wide synthesis, `make readme` this module's own)."""
     from payment_failover.config.settings import context_keys
 
-    synths = {} if cache is None else cache
+    synths: dict[str, Synth] = {}
 
-    def synth(context: Mapping[str, str]) -> Synth:
+    def once(context: Mapping[str, str]) -> Synth:
         key = json.dumps(context, sort_keys=True)
         if key not in synths:
-            synths[key] = synthesize(context)
+            synths[key] = synth(context)
         return synths[key]
 
     result: dict[str, Impact | str] = {}
     for key in context_keys():
         change = CHANGES.get(key, f"no change is defined for {key}: add one to change_impact.CHANGES")
-        result[key] = change if isinstance(change, str) else impact_of(synth(change[0]), synth(change[1]))
+        result[key] = change if isinstance(change, str) else impact_of(once(change[0]), once(change[1]))
     return result

@@ -9,6 +9,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from payment_failover.config.cli_context import project_context
+from tests.helpers.synth import LEDGER
+
 ROOT = Path(__file__).resolve().parents[2]
 CDK = ROOT / "node_modules" / ".bin" / "cdk"
 
@@ -27,22 +30,25 @@ def cli_env(**extra: str) -> dict[str, str]:
 
 
 def run_app(out: Path, context: dict[str, Any], *, timeout: int = 180) -> subprocess.CompletedProcess[str]:
-    """app.py as the CLI starts it: context in CDK_CONTEXT_JSON, the assembly into `out`."""
-    return subprocess.run(
+    """app.py as the CLI starts it: the project's context (cdk.json and the CLI's switches) plus `context` in
+    CDK_CONTEXT_JSON, the assembly into `out`."""
+    result = subprocess.run(
         [sys.executable, "app.py"],
         cwd=ROOT,
-        env=cli_env(CDK_OUTDIR=str(out), CDK_CONTEXT_JSON=json.dumps(context)),
+        env=cli_env(CDK_OUTDIR=str(out), CDK_CONTEXT_JSON=json.dumps(project_context(context))),
         capture_output=True,
         text=True,
         timeout=timeout,
         check=False,
     )
+    _count("python app.py", result)
+    return result
 
 
 def cdk_synth(out: Path, context: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     """What `make synth` runs, with any context given as `-c key=value` the way a person types it."""
     options = [arg for key, value in (context or {}).items() for arg in ("-c", f"{key}={value}")]
-    return subprocess.run(
+    result = subprocess.run(
         [str(CDK), "synth", "**", "--quiet", "--output", str(out), *options],
         cwd=ROOT,
         env=cli_env(),
@@ -51,3 +57,11 @@ def cdk_synth(out: Path, context: dict[str, str] | None = None) -> subprocess.Co
         timeout=300,
         check=False,
     )
+    _count("cdk synth", result)
+    return result
+
+
+def _count(door: str, result: subprocess.CompletedProcess[str]) -> None:
+    """A run that exits 0 synthesized the Stage; a refused configuration (exit 2) built nothing."""
+    if result.returncode == 0:
+        LEDGER.processes[door] += 1

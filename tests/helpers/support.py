@@ -1,11 +1,12 @@
-"""Test helpers: synthesize a Stage for given settings, and scrub volatile values for snapshots."""
+"""Test helpers: a bare stack for one construct, template lookups, and scrubbing volatile values for snapshots.
+
+Whole-Stage synthesis lives in tests/helpers/synth.py."""
 
 from __future__ import annotations
 
 import base64
 import gzip
 import re
-from dataclasses import dataclass
 from typing import Any
 
 import aws_cdk as cdk
@@ -15,48 +16,20 @@ from payment_failover.components.network.network import Network
 from payment_failover.components.observability.log_encryption import LogArchive
 from payment_failover.config.settings import Settings, load_settings
 from payment_failover.stacks.zonal_stack import ZonalStack
-from payment_failover.stage import PaymentFailoverStage
+from tests.helpers.synth import project_app
 
 AZS = ("eu-central-1a", "eu-central-1b", "eu-central-1c")
 ENV = cdk.Environment(account="123456789012", region="eu-central-1")
 _ASSET_HASH = re.compile(r"\b[0-9a-f]{64}\b")
 
 
-@dataclass(frozen=True)
-class SynthesizedStage:
-    settings: Settings
-    stage: PaymentFailoverStage
-    templates: dict[str, Template]
-
-    @property
-    def service(self) -> Template:
-        return self.templates[self.stage.service.stack_name]
-
-    @property
-    def standby(self) -> Template:
-        assert self.stage.standby is not None, "this configuration has no standby region"
-        return self.templates[self.stage.standby.stack_name]
-
-    @property
-    def global_dns(self) -> Template:
-        return self.templates[self.stage.global_dns.stack_name]
-
-
 def settings_from(context: dict[str, Any] | None = None, environ: dict[str, str] | None = None) -> Settings:
     return load_settings(context or {}, environ or {})
 
 
-def synthesize(settings: Settings) -> SynthesizedStage:
-    """Build the real Stage for these settings, the way app.py does, and template every stack."""
-    app = cdk.App()
-    stage = PaymentFailoverStage(app, f"PaymentFailover-{settings.environment_suffix}", settings=settings)
-    stacks = [child for child in stage.node.children if isinstance(child, cdk.Stack)]
-    return SynthesizedStage(settings, stage, {stack.stack_name: Template.from_stack(stack) for stack in stacks})
-
-
 def bare_stack() -> ZonalStack:
     """A stack in eu-central-1 with the three product AZs, for testing one construct on its own."""
-    return ZonalStack(cdk.App(), "Test", availability_zones=AZS, env=ENV)
+    return ZonalStack(project_app(), "Test", availability_zones=AZS, env=ENV)
 
 
 def stack_with_network() -> tuple[ZonalStack, Network]:
@@ -71,6 +44,11 @@ def scrubbed(template: Template) -> Any:
     body = template.to_json()
     body.get("Resources", {}).pop("CDKMetadata", None)
     return _scrub(body)
+
+
+def scrub_asset_hashes(value: Any) -> Any:
+    """Template JSON with every asset hash (a digest of staged file content) replaced by a marker."""
+    return _scrub(value)
 
 
 def _scrub(value: Any) -> Any:
@@ -103,3 +81,19 @@ _INSTALLED = re.compile(
 def installed_files(script: str) -> dict[str, str]:
     """The fixed files a user data script unpacks (gzip, base64), by the path each is written to."""
     return {path: gzip.decompress(base64.b64decode(blob)).decode() for path, blob in _INSTALLED.findall(script)}
+
+
+def comparable(body: Any) -> Any:
+    """Template JSON without CDK's own bookkeeping: the `aws:cdk:path` metadata the CLI asks for
+    (`aws:cdk:enable-path-metadata`) and the CDKMetadata analytics resource (`aws:cdk:version-reporting`).
+    Neither says anything about what CloudFormation creates; both differ with where a stack was built."""
+    if isinstance(body, dict):
+        return {
+            key: comparable(value)
+            for key, value in body.items()
+            if not (key == "Metadata" and isinstance(value, dict) and set(value) == {"aws:cdk:path"})
+            and key != "CDKMetadata"
+        }
+    if isinstance(body, list):
+        return [comparable(item) for item in body]
+    return body

@@ -28,6 +28,7 @@ import pytest
 
 from payment_failover.config.settings import Settings, load_settings
 from payment_failover.names import ResourceNames
+from tests.helpers.synth import LEDGER
 from tests.integration.emulator import PINNED_MOTO, UNMODELLED_BEHAVIOUR, UNMODELLED_RESOURCES, require_pinned_moto
 
 PROJECT = Path(__file__).resolve().parents[2]
@@ -261,6 +262,7 @@ class CdkCli:
             raise RehearsalError(f"`cdk {' '.join(args)}` exited {code}; stderr ends with:\n{log_tail(stderr)}")
 
     def synth(self, step: str, stacks: str, context: Mapping[str, str], out: Path) -> None:
+        LEDGER.processes[f"rehearsal {step}"] += 1
         options = [item for key, value in context.items() for item in ("-c", f"{key}={value}")]
         self.run(
             step,

@@ -9,7 +9,7 @@ from payment_failover.config.settings import Settings, context_keys, markdown_ta
 from payment_failover.pipeline.settings import PipelineSettings
 from payment_failover.tools import budget, compliance_map
 from tests.helpers.docs_pages import ROOT, generated_block
-from tests.helpers.support import SynthesizedStage
+from tests.helpers.synth import SynthesizedStage
 from tests.unit.config.test_bad_input import BAD_CONFIGURATIONS
 
 BUDGET_PAGE = "docs/failover-budget.md"

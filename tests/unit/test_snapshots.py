@@ -10,7 +10,8 @@ import pytest
 from syrupy.assertion import SnapshotAssertion
 from syrupy.extensions.json import JSONSnapshotExtension
 
-from tests.helpers.support import SynthesizedStage, scrubbed
+from tests.helpers.support import scrubbed
+from tests.helpers.synth import SynthesizedStage
 
 
 @pytest.fixture

@@ -5,7 +5,8 @@ from __future__ import annotations
 import aws_cdk as cdk
 from aws_cdk.assertions import Match
 
-from tests.helpers.support import SynthesizedStage, single
+from tests.helpers.support import single
+from tests.helpers.synth import SynthesizedStage
 
 TAGGED_TYPES = [
     "AWS::EC2::VPC",

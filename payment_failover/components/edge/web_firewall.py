@@ -22,7 +22,6 @@ AWS pages this module rests on:
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 
 from aws_cdk import ArnFormat, Duration, Stack
 from aws_cdk import aws_cloudwatch as cloudwatch
@@ -34,20 +33,24 @@ from constructs import Construct
 
 from payment_failover.compliance import confused_deputy
 from payment_failover.components.observability.log_encryption import LogArchive
-
-BLOCK = "block"
-COUNT = "count"
-RULE_MODES = (BLOCK, COUNT)
+from payment_failover.config.waf_rules import (
+    BLOCK,
+    BODY_SIZE_RULE,
+    DEFAULT_RULE_MODES,
+    MANAGED_GROUPS,
+    RATE_LIMIT_PER_5_MINUTES,
+    RATE_LIMIT_RANGE,
+    RATE_LIMIT_RULE,
+    RULE_KEYS,
+    RULE_MODES,
+    ManagedGroup,
+)
 
 WAF_LOG_PREFIX = "aws-waf-logs-"
 # The ALB forwards at most 8 KB of a body to AWS WAF: a larger body could hide anything past that point from
 # every other rule, and the payment service takes small JSON requests, so larger bodies are refused outright.
 ALB_BODY_INSPECTION_LIMIT_BYTES = 8192
 BODY_SIZE_LIMIT_BYTES = ALB_BODY_INSPECTION_LIMIT_BYTES
-# Requests per client IP per 5 minutes: about 7 a second sustained, far above one merchant's checkout traffic
-# from one address, far below a scripted card-testing run.
-RATE_LIMIT_PER_5_MINUTES = 2000
-RATE_LIMIT_RANGE = (10, 2_000_000_000)
 RATE_WINDOW_SECONDS = 300
 REDACTED_HEADERS = ("authorization", "cookie")
 # A spike: this many blocked requests in 5 minutes is an attack in progress (or a rule blocking real clients).
@@ -55,33 +58,6 @@ BLOCKED_SPIKE_THRESHOLD = 500
 BLOCKED_SPIKE_PERIOD = Duration.minutes(5)
 
 
-@dataclass(frozen=True)
-class ManagedGroup:
-    """An AWS managed rule group, the mode key that switches it, and the rules overridden to count."""
-
-    key: str
-    name: str
-    capacity: int
-    count_rules: tuple[str, ...] = ()
-
-
-# Ordered by evaluation: cheap address checks first, then the request inspection groups.
-MANAGED_GROUPS = (
-    ManagedGroup("ipReputation", "AWSManagedRulesAmazonIpReputationList", 25),
-    # HostingProviderIPList blocks addresses of cloud and hosting providers: merchants call a payment API from
-    # servers in clouds, and Route 53 health checkers run on AWS, so that one rule only counts.
-    ManagedGroup("anonymousIp", "AWSManagedRulesAnonymousIpList", 50, count_rules=("HostingProviderIPList",)),
-    ManagedGroup("common", "AWSManagedRulesCommonRuleSet", 700),
-    ManagedGroup("knownBadInputs", "AWSManagedRulesKnownBadInputsRuleSet", 200),
-    # The payment service stores payments: SQL injection is the attack the OWASP top ten puts first for it.
-    ManagedGroup("sqlInjection", "AWSManagedRulesSQLiRuleSet", 200),
-    # The instances run Amazon Linux: path traversal and LFI towards Linux files.
-    ManagedGroup("linux", "AWSManagedRulesLinuxRuleSet", 200),
-)
-RATE_LIMIT_RULE = "rateLimit"
-BODY_SIZE_RULE = "bodySize"
-RULE_KEYS = (*(group.key for group in MANAGED_GROUPS), RATE_LIMIT_RULE, BODY_SIZE_RULE)
-DEFAULT_RULE_MODES: Mapping[str, str] = dict.fromkeys(RULE_KEYS, BLOCK)
 # Above 1,500 WCUs a web ACL costs extra per request
 # (https://aws.amazon.com/about-aws/whats-new/2023/04/aws-waf-web-acl-capacity-units-limits/): the groups above
 # use 1,375 and the two own rules a few more.

@@ -27,7 +27,8 @@ from payment_failover.components.edge.access_logs import ELB_LOG_DELIVERY_SERVIC
 from payment_failover.components.network.network import Network
 from payment_failover.components.observability.log_encryption import LogArchive
 from tests.helpers.service_principals import Grant, grants
-from tests.helpers.support import AZS, SynthesizedStage, bare_stack, single
+from tests.helpers.support import AZS, bare_stack, single
+from tests.helpers.synth import SynthesizedStage, project_app
 
 ACCOUNT = "123456789012"
 
@@ -182,7 +183,7 @@ def test_r19_waf_log_delivery_is_bound_to_this_accounts_log_resources(default_st
     assert grant.resource_type == "AWS::Logs::ResourcePolicy"
     assert grant.conditions == {
         "StringEquals": {"aws:SourceAccount": ACCOUNT},
-        "ArnLike": {"aws:SourceArn": f"arn:<Ref AWS::Partition>:logs:eu-central-1:{ACCOUNT}:*"},
+        "ArnLike": {"aws:SourceArn": f"arn:aws:logs:eu-central-1:{ACCOUNT}:*"},
     }
 
 
@@ -216,7 +217,7 @@ def test_r19_standby_alb_logs_are_written_by_that_regions_elb_account(standby_st
 @pytest.fixture(scope="module")
 def newer_region() -> Template:
     """An ALB logging into its bucket in a region opened after August 2022 (eu-central-2), where no ELB account is."""
-    stack = cdk.Stack(cdk.App(), "Zurich", env=cdk.Environment(account=ACCOUNT, region="eu-central-2"))
+    stack = cdk.Stack(project_app(), "Zurich", env=cdk.Environment(account=ACCOUNT, region="eu-central-2"))
     vpc = ec2.Vpc(stack, "Vpc", availability_zones=["eu-central-2a", "eu-central-2b"], nat_gateways=0)
     alb = elbv2.ApplicationLoadBalancer(stack, "Alb", vpc=vpc, internet_facing=True)
     log_alb_access(alb, AccessLogBucket(stack, "Logs").bucket, prefix="alb")

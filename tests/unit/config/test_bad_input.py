@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 
 import app
+from payment_failover.config.cli_context import project_context
 from payment_failover.config.settings import context_keys
 from tests.helpers.pipeline_context import PIPELINE_CONTEXT
 
@@ -618,7 +619,8 @@ BAD_CONFIGURATIONS: list[tuple[dict[str, Any], dict[str, str], str]] = [
 
 
 def _run_app(tmp_path: Path, context: dict[str, Any], environ: dict[str, str]) -> int:
-    return app.main(context=context, outdir=str(tmp_path), environ=environ)
+    """app.main as the CLI runs it: the project's context (cdk.json's flags, the CLI's switches) under `context`."""
+    return app.main(context=project_context(context), outdir=str(tmp_path), environ=environ)
 
 
 @pytest.mark.parametrize(

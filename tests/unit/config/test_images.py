@@ -6,7 +6,8 @@ import pytest
 
 from payment_failover.config import geography, images
 from payment_failover.config.instance_types import Architecture
-from tests.helpers.support import SynthesizedStage, settings_from, single
+from tests.helpers.support import settings_from, single
+from tests.helpers.synth import SynthesizedStage
 
 FRANKFURT = {arch: images.pinned_image("eu-central-1", arch) for arch in Architecture}
 

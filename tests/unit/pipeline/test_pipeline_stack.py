@@ -21,7 +21,8 @@ from payment_failover.pipeline.stack import PIPELINE_STACK_NAME, PipelineStack
 from payment_failover.stage import PaymentFailoverStage
 from tests.helpers.pipeline_context import BRANCH, CONNECTION_ARN, PIPELINE_ACCOUNT, REPOSITORY, pipeline_settings
 from tests.helpers.service_principals import grants
-from tests.helpers.support import scrubbed
+from tests.helpers.support import comparable, scrubbed
+from tests.helpers.synth import project_app
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -53,7 +54,7 @@ class SynthesizedPipeline:
 def synthesized() -> SynthesizedPipeline:
     """The pipeline as app.py builds it for the shared configuration, synthesized once for this module."""
     settings = pipeline_settings()
-    stack = PipelineStack(cdk.App(), PIPELINE_STACK_NAME, settings=settings)
+    stack = PipelineStack(project_app(), PIPELINE_STACK_NAME, settings=settings)
     return SynthesizedPipeline(settings, stack, Template.from_stack(stack))
 
 
@@ -216,7 +217,9 @@ def test_r14_the_pipeline_stage_synthesizes_the_same_templates_as_the_stand_alon
     """
     settings = getattr(synthesized.settings, stage_name)
     in_pipeline: PaymentFailoverStage = getattr(synthesized.stack, stage_name)
-    stand_alone = PaymentFailoverStage(cdk.App(), f"PaymentFailover-{settings.environment_suffix}", settings=settings)
+    stand_alone = PaymentFailoverStage(
+        project_app(), f"PaymentFailover-{settings.environment_suffix}", settings=settings
+    )
     assert in_pipeline.node.path != stand_alone.node.path
     assert _templates(in_pipeline) == _templates(stand_alone)
 
@@ -250,13 +253,16 @@ def _stack_names(stage: cdk.Stage) -> set[str]:
 
 
 def _templates(stage: cdk.Stage) -> dict[str, str]:
-    """Every stack's template JSON, with the Stage's own path (written into Name tags) neutralized."""
+    """Every stack's template JSON without path metadata, with the Stage's own path (written into Name tags)
+    neutralized."""
     path = stage.node.path
     stacks = [child for child in stage.node.children if isinstance(child, cdk.Stack)]
     assert stacks
     templates = {}
     for stack in stacks:
-        text = json.dumps(Template.from_stack(stack).to_json(), sort_keys=True).replace(f"{path}/", "<stage>/")
+        text = json.dumps(comparable(Template.from_stack(stack).to_json()), sort_keys=True).replace(
+            f"{path}/", "<stage>/"
+        )
         templates[stack.stack_name] = text
     return templates
 

@@ -18,7 +18,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import aws_cdk as cdk
 import pytest
 from aws_cdk import aws_ssm as ssm
 from aws_cdk.assertions import Template
@@ -28,7 +27,8 @@ from payment_failover.names import ResourceNames
 from payment_failover.stacks.global_dns_stack import GlobalDnsStack
 from payment_failover.stage import PaymentFailoverStage
 from payment_failover.tagging import tag_everything
-from tests.helpers.support import SynthesizedStage, settings_from
+from tests.helpers.support import comparable, settings_from
+from tests.helpers.synth import SynthesizedStage, project_app
 
 # A valid value other than the default for every key (the standby needs its region first).
 CHANGED: dict[str, dict[str, str]] = {
@@ -80,10 +80,10 @@ def _imports_and_exports(body: dict[str, Any]) -> list[str]:
 
 def _global_alone(settings: Settings) -> dict[str, Any]:
     stack = GlobalDnsStack(
-        cdk.App(), "GlobalDns", settings=settings, names=ResourceNames(settings.environment_suffix), regional=()
+        project_app(), "GlobalDns", settings=settings, names=ResourceNames(settings.environment_suffix), regional=()
     )
     tag_everything(stack, settings.tags)
-    body = Template.from_stack(stack).to_json()
+    body = comparable(Template.from_stack(stack).to_json())
     return {part: body.get(part) for part in ("Resources", "Outputs")}
 
 
@@ -105,14 +105,14 @@ def test_failure_12_no_template_of_the_stage_exports_or_imports(
     stage: SynthesizedStage = request.getfixturevalue(configuration)
     for name, template in stage.templates.items():
         assert _imports_and_exports(template.to_json()) == [], name
-    in_stage = stage.global_dns.to_json()
+    in_stage = comparable(stage.global_dns.to_json())
     assert {part: in_stage.get(part) for part in ("Resources", "Outputs")} == _global_alone(stage.settings)
 
 
 def test_a_leaked_cross_region_reference_would_be_caught() -> None:
     """Pass the ALB's DNS name to us-east-1, as the first design did with the check id: both proofs fail."""
     settings = settings_from()
-    stage = PaymentFailoverStage(cdk.App(), "Probe", settings=settings)
+    stage = PaymentFailoverStage(project_app(), "Probe", settings=settings)
     alb = stage.service.load_balancer.load_balancer
     ssm.StringParameter(stage.global_dns, "Leak", string_value=alb.load_balancer_dns_name)
     leaked = Template.from_stack(stage.global_dns).to_json()

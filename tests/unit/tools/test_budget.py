@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from payment_failover.tools import budget
-from tests.helpers.support import SynthesizedStage
+from tests.helpers.synth import SynthesizedStage
 
 
 def _template(

@@ -16,6 +16,7 @@ from payment_failover.config.settings import context_keys
 from payment_failover.tools import change_impact
 from payment_failover.tools.change_impact import Impact
 from tests.helpers.docs_pages import generated_block
+from tests.helpers.synth import stage_templates
 
 SETTING_CHANGES_PAGE = "docs/how-a-deployment-proceeds.md"
 ALB = "AWS::ElasticLoadBalancingV2::LoadBalancer"
@@ -55,7 +56,8 @@ def test_any_other_property_change_is_an_update_in_place() -> None:
 
 @pytest.fixture(scope="session")
 def impacts() -> dict[str, Impact | str]:
-    return change_impact.compute_impacts()
+    """Every setting changed once, from the session's shared syntheses (tests/helpers/synth.py)."""
+    return change_impact.compute_impacts(lambda context: change_impact.Synth(*stage_templates(context)))
 
 
 def test_every_setting_has_a_change_to_try() -> None:

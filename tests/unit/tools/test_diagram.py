@@ -7,7 +7,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from payment_failover.tools import diagram
-from tests.helpers.support import SynthesizedStage
+from tests.helpers.synth import SynthesizedStage
 
 COMMITTED = Path(__file__).resolve().parents[3] / "docs" / "architecture.svg"
 

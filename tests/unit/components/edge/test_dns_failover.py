@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 
 from tests.helpers.cloudwatch_model import AlarmModel, Series, evaluate
-from tests.helpers.support import SynthesizedStage, single
+from tests.helpers.support import single
+from tests.helpers.synth import SynthesizedStage
 
 CONFIGURATIONS = ["default_stage", "custom_stage", "standby_stage"]
 MINUTES = range(5)

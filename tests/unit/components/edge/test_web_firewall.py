@@ -18,7 +18,8 @@ from payment_failover.components.edge.web_firewall import (
 )
 from payment_failover.components.observability.log_encryption import LOG_RETENTION_DAYS, LogArchive
 from tests.helpers.dashboard_body import resolve
-from tests.helpers.support import SynthesizedStage, single, stack_with_network
+from tests.helpers.support import single, stack_with_network
+from tests.helpers.synth import SynthesizedStage
 
 
 @pytest.fixture(scope="module")
@@ -162,8 +163,8 @@ def test_r19_waf_logs_go_to_an_encrypted_aws_waf_logs_group_kept_beyond_a_year(s
     assert group["DeletionPolicy"] == "Retain"
     config = single(service, "AWS::WAFv2::LoggingConfiguration")
     (destination,) = config["LogDestinationConfigs"]
-    joined = "".join(part if isinstance(part, str) else "" for part in destination["Fn::Join"][1])
-    assert joined.endswith(":log-group:aws-waf-logs-payment-failover-dev")
+    # The shipped ARN is a literal: partition, region and account are all known (enablePartitionLiterals).
+    assert destination == "arn:aws:logs:eu-central-1:123456789012:log-group:aws-waf-logs-payment-failover-dev"
     assert logical_id in resolve_depends_on(service, "AWS::WAFv2::LoggingConfiguration")
 
 
@@ -190,9 +191,7 @@ def test_r19_only_this_accounts_log_delivery_may_write_the_waf_log_group(service
     (statement,) = _plain(resolve(policy["Properties"]["PolicyDocument"]))["Statement"]
     assert statement["Principal"] == {"Service": "delivery.logs.amazonaws.com"}
     assert statement["Condition"]["StringEquals"] == {"aws:SourceAccount": "123456789012"}
-    assert statement["Condition"]["ArnLike"] == {
-        "aws:SourceArn": "arn:<Ref AWS::Partition>:logs:eu-central-1:123456789012:*"
-    }
+    assert statement["Condition"]["ArnLike"] == {"aws:SourceArn": "arn:aws:logs:eu-central-1:123456789012:*"}
 
 
 def test_r19_blocked_request_spike_pages_the_failover_topic(service: Template) -> None:

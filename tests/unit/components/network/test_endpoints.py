@@ -11,7 +11,8 @@ from aws_cdk.assertions import Match, Template
 
 from payment_failover.components.network.endpoints import INTERFACE_ENDPOINTS, S3_PREFIX_LIST_PATH, ServiceEndpoints
 from payment_failover.components.observability.log_encryption import LogArchive
-from tests.helpers.support import AZS, SynthesizedStage, stack_with_network
+from tests.helpers.support import AZS, stack_with_network
+from tests.helpers.synth import SynthesizedStage
 
 SERVICES = ("cloudformation", "ssm", "ssmmessages", "logs")
 

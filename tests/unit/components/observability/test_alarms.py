@@ -6,7 +6,8 @@ from typing import Any
 
 import pytest
 
-from tests.helpers.support import SynthesizedStage, single
+from tests.helpers.support import single
+from tests.helpers.synth import SynthesizedStage
 
 AZS = ["eu-central-1a", "eu-central-1b", "eu-central-1c"]
 

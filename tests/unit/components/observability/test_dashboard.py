@@ -7,7 +7,8 @@ from typing import Any
 import pytest
 
 from tests.helpers.dashboard_body import metric_errors, resolve
-from tests.helpers.support import SynthesizedStage, single
+from tests.helpers.support import single
+from tests.helpers.synth import SynthesizedStage
 
 
 @pytest.fixture(scope="module")

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from tests.helpers.cloudwatch_model import AlarmModel, Series, evaluate
-from tests.helpers.support import SynthesizedStage
+from tests.helpers.synth import SynthesizedStage
 
 AZS = ["eu-central-1a", "eu-central-1b", "eu-central-1c"]
 MINUTES = list(range(5))

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from tests.helpers.cloudwatch_model import AlarmModel, Series, evaluate
-from tests.helpers.support import SynthesizedStage
+from tests.helpers.synth import SynthesizedStage
 
 MINUTES = list(range(5))
 

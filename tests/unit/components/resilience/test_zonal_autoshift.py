@@ -12,7 +12,8 @@ from typing import Any
 
 import pytest
 
-from tests.helpers.support import SynthesizedStage, settings_from, single, synthesize
+from tests.helpers.support import single
+from tests.helpers.synth import SynthesizedStage, stage_for
 
 
 @pytest.fixture(scope="module")
@@ -74,7 +75,7 @@ def test_the_asg_arn_is_an_output_for_the_runbook(default_stage: SynthesizedStag
 
 
 def test_r17_autoshift_can_be_switched_off_and_then_nothing_shifts_on_its_own() -> None:
-    stage = synthesize(settings_from({"zonalAutoshift": "false"}))
+    stage = stage_for({"zonalAutoshift": "false"})
     stage.service.resource_count_is("AWS::ARCZonalShift::ZonalAutoshiftConfiguration", 0)
     # Zonal shift by hand and the drills' shift still work: both resources stay registered.
     policy = single(stage.service, "AWS::AutoScaling::AutoScalingGroup")["AvailabilityZoneImpairmentPolicy"]
