@@ -21,10 +21,11 @@ STANDALONE_STACKS := 'PaymentFailover-*/*'
 PIPELINE_STACK := payment-failover-pipeline
 CDK := npx --no-install cdk
 
-.PHONY: help setup synth diff test lint unit templates integration verify-aws bench budget diagram readme refresh-ami catalogue flags deploy deploy-pipeline clean
+.PHONY: help setup lock synth diff test lint unit templates integration verify-aws bench budget diagram readme refresh-ami catalogue flags deploy deploy-pipeline clean
 
 help:
-	@echo "make setup            create .venv and node_modules from the pins (every other target does it first)"
+	@echo "make setup            create .venv and node_modules from the locks (every other target does it first)"
+	@echo "make lock             re-resolve requirements*.lock (with hashes) from the pins in requirements*.txt"
 	@echo "make synth            set up, then synthesize every stack of the Stage (and the pipeline, if configured) into cdk.out/"
 	@echo "make diff             compare the stand-alone Stage's stacks with what is deployed (AWS credentials needed)"
 	@echo "make test             set up, then run lint, types and the whole test suite"
@@ -44,15 +45,38 @@ help:
 	@echo "make deploy-pipeline  first deployment of the delivery pipeline (see README, Delivery pipeline)"
 	@echo "make clean            remove cdk.out, the setup stamps and tool caches"
 
-$(STAMPS)/python-runtime: requirements.txt
+# Python packages install from the locks only: every transitive package pinned and hash-checked, nothing resolved
+# at install time (--no-deps). requirements*.txt hold the direct pins; `make lock` turns them into the locks.
+PIP_INSTALL := $(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps
+
+$(STAMPS)/python-runtime: requirements.lock
 	@mkdir -p $(STAMPS)
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(PIP_INSTALL) -r requirements.lock
+	$(BIN)/python -m pip check --disable-pip-version-check >/dev/null
 	@touch $@
 
-$(STAMPS)/python-dev: $(STAMPS)/python-runtime requirements-dev.txt
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+$(STAMPS)/python-dev: $(STAMPS)/python-runtime requirements-dev.lock
+	$(PIP_INSTALL) -r requirements-dev.lock
+	$(BIN)/python -m pip check --disable-pip-version-check >/dev/null
 	@touch $@
+
+# The lock tool, pinned, kept out of .venv: it lives in .make/tools and `make clean` throws it away.
+UV_VERSION := 0.13.9
+UV := $(STAMPS)/tools/uv-$(UV_VERSION)/bin/uv
+# The target every machine runs: CPython 3.11 on x86-64 Linux (CodeBuild, CI, the developers' machines).
+# uv records the hash of every file of each pinned release, not only the wheels this platform installs.
+LOCK_FLAGS := --quiet --generate-hashes --python-version 3.11 --python-platform x86_64-manylinux_2_28 \
+	--custom-compile-command 'make lock'
+
+$(UV):
+	$(PYTHON) -m pip install --quiet --quiet --disable-pip-version-check --target $(STAMPS)/tools/uv-$(UV_VERSION) uv==$(UV_VERSION)
+
+# Keeps every locked version that still satisfies the pins; LOCK_ARGS=--upgrade re-resolves the transitive ones too.
+# The dev lock is resolved first and the runtime lock is held to it, so both install the same versions.
+lock: $(UV)
+	$(UV) pip compile $(LOCK_FLAGS) $(LOCK_ARGS) requirements-dev.txt -o requirements-dev.lock
+	$(UV) pip compile $(LOCK_FLAGS) $(LOCK_ARGS) requirements.txt -c requirements-dev.lock -o requirements.lock
 
 $(STAMPS)/node: package.json package-lock.json
 	@mkdir -p $(STAMPS)
