@@ -21,14 +21,15 @@ STANDALONE_STACKS := 'PaymentFailover-*/*'
 PIPELINE_STACK := payment-failover-pipeline
 CDK := npx --no-install cdk
 
-.PHONY: help setup lock synth diff test lint unit templates integration verify-aws bench budget diagram readme refresh-ami catalogue flags deploy deploy-pipeline clean
+.PHONY: help setup lock audit synth diff test lint unit templates integration verify-aws bench budget diagram readme refresh-ami catalogue flags deploy deploy-pipeline clean
 
 help:
 	@echo "make setup            create .venv and node_modules from the locks (every other target does it first)"
 	@echo "make lock             re-resolve requirements*.lock (with hashes) from the pins in requirements*.txt"
 	@echo "make synth            set up, then synthesize every stack of the Stage (and the pipeline, if configured) into cdk.out/"
 	@echo "make diff             compare the stand-alone Stage's stacks with what is deployed (AWS credentials needed)"
-	@echo "make test             set up, then run lint, types and the whole test suite"
+	@echo "make test             set up, then run the audit, lint, types and the whole test suite"
+	@echo "make audit            check every release in requirements-dev.lock against PyPI's advisories (once a day)"
 	@echo "make lint             ruff check, ruff format --check and mypy only"
 	@echo "make unit             the pytest suite only (unit, snapshot, bad-config and the emulator rehearsal)"
 	@echo "make templates        make synth, then cfn-lint over every template written"
@@ -107,8 +108,21 @@ templates: synth setup
 	$(BIN)/cfn-lint
 	@echo "cfn-lint: no findings in $$(find cdk.out -name '*.template.json' | wc -l) templates"
 
+# Every locked release against PyPI's advisories (scripts/audit_lock.py, standard library only: nothing enters
+# .venv). It needs PyPI, as setup does. The day's verdict is kept per lock: later runs that day print it again
+# without asking (a fresh clone, as in CI, always asks); `rm .make/audit-*` asks now.
+AUDIT_VERDICT := $(STAMPS)/audit-$(shell date -u +%F)
+
+$(AUDIT_VERDICT): requirements-dev.lock scripts/audit_lock.py
+	@mkdir -p $(STAMPS) && rm -f $(STAMPS)/audit-*
+	@$(PYTHON) scripts/audit_lock.py requirements-dev.lock > $@.partial
+	@mv $@.partial $@
+
+audit: $(AUDIT_VERDICT)
+	@cat $<
+
 # The templates `cdk synth` writes are linted by the suite itself (test_app_entrypoint.py), from one CLI synth.
-test: lint unit
+test: audit lint unit
 
 bench: setup
 	$(BIN)/python scripts/bench.py
