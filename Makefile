@@ -50,14 +50,18 @@ help:
 # at install time (--no-deps). requirements*.txt hold the direct pins; `make lock` turns them into the locks.
 PIP_INSTALL := $(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps
 
+# A first run is long and pip is quiet: each step says what it does and how long it usually takes (docs/dependencies.md,
+# The first run), and only when it runs. Figures: a fresh clone, empty pip and npm caches, 2 idle cores.
 $(STAMPS)/python-runtime: requirements.lock
 	@mkdir -p $(STAMPS)
+	@echo "setup: installing the runtime Python packages (requirements.lock) into .venv; a first run takes about 30 s"
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(PIP_INSTALL) -r requirements.lock
 	$(BIN)/python -m pip check --disable-pip-version-check >/dev/null
 	@touch $@
 
 $(STAMPS)/python-dev: $(STAMPS)/python-runtime requirements-dev.lock
+	@echo "setup: installing the test, lint and type-check packages (requirements-dev.lock); a first run takes about 30 s"
 	$(PIP_INSTALL) -r requirements-dev.lock
 	$(BIN)/python -m pip check --disable-pip-version-check >/dev/null
 	@touch $@
@@ -81,6 +85,7 @@ lock: $(UV)
 
 $(STAMPS)/node: package.json package-lock.json
 	@mkdir -p $(STAMPS)
+	@echo "setup: installing the CDK CLI and Node (package-lock.json) into node_modules; a first run takes about 10 s"
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
@@ -98,6 +103,7 @@ diff: $(STAMPS)/python-runtime $(STAMPS)/node
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	@test -d .mypy_cache || echo "lint: mypy's first run in this clone analyses aws_cdk into .mypy_cache: usually 2 to 2.5 min (later runs: a second)"
 	$(BIN)/mypy
 
 unit: setup
