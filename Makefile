@@ -21,13 +21,15 @@ STANDALONE_STACKS := 'PaymentFailover-*/*'
 PIPELINE_STACK := payment-failover-pipeline
 CDK := npx --no-install cdk
 
-.PHONY: help setup synth diff test lint unit templates integration verify-aws bench budget diagram readme docs refresh-ami catalogue flags deploy deploy-pipeline clean
+.PHONY: help setup lock audit synth diff test lint unit templates integration verify-aws bench budget diagram readme docs refresh-ami catalogue flags deploy deploy-pipeline clean
 
 help:
-	@echo "make setup            create .venv and node_modules from the pins (every other target does it first)"
+	@echo "make setup            create .venv and node_modules from the locks (every other target does it first)"
+	@echo "make lock             re-resolve requirements*.lock (with hashes) from the pins in requirements*.txt"
 	@echo "make synth            set up, then synthesize every stack of the Stage (and the pipeline, if configured) into cdk.out/"
 	@echo "make diff             compare the stand-alone Stage's stacks with what is deployed (AWS credentials needed)"
-	@echo "make test             set up, then run lint, types and the whole test suite"
+	@echo "make test             set up, then run the audit, lint, types and the whole test suite"
+	@echo "make audit            check every release in requirements-dev.lock against PyPI's advisories (once a day)"
 	@echo "make lint             ruff check, ruff format --check and mypy only"
 	@echo "make unit             the pytest suite only (unit, snapshot, bad-config and the emulator rehearsal)"
 	@echo "make templates        make synth, then cfn-lint over every template written"
@@ -45,18 +47,46 @@ help:
 	@echo "make deploy-pipeline  first deployment of the delivery pipeline (see docs/pipeline.md)"
 	@echo "make clean            remove cdk.out, the setup stamps and tool caches"
 
-$(STAMPS)/python-runtime: requirements.txt
+# Python packages install from the locks only: every transitive package pinned and hash-checked, nothing resolved
+# at install time (--no-deps). requirements*.txt hold the direct pins; `make lock` turns them into the locks.
+PIP_INSTALL := $(BIN)/python -m pip install --quiet --disable-pip-version-check --require-hashes --no-deps
+
+# A first run is long and pip is quiet: each step says what it does and how long it usually takes (docs/dependencies.md,
+# The first run), and only when it runs. Figures: a fresh clone, empty pip and npm caches, 2 idle cores.
+$(STAMPS)/python-runtime: requirements.lock
 	@mkdir -p $(STAMPS)
+	@echo "setup: installing the runtime Python packages (requirements.lock) into .venv; a first run takes about 30 s"
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements.txt
+	$(PIP_INSTALL) -r requirements.lock
+	$(BIN)/python -m pip check --disable-pip-version-check >/dev/null
 	@touch $@
 
-$(STAMPS)/python-dev: $(STAMPS)/python-runtime requirements-dev.txt
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -r requirements-dev.txt
+$(STAMPS)/python-dev: $(STAMPS)/python-runtime requirements-dev.lock
+	@echo "setup: installing the test, lint and type-check packages (requirements-dev.lock); a first run takes about 30 s"
+	$(PIP_INSTALL) -r requirements-dev.lock
+	$(BIN)/python -m pip check --disable-pip-version-check >/dev/null
 	@touch $@
+
+# The lock tool, pinned, kept out of .venv: it lives in .make/tools and `make clean` throws it away.
+UV_VERSION := 0.13.9
+UV := $(STAMPS)/tools/uv-$(UV_VERSION)/bin/uv
+# The target every machine runs: CPython 3.11 on x86-64 Linux (CodeBuild, CI, the developers' machines).
+# uv records the hash of every file of each pinned release, not only the wheels this platform installs.
+LOCK_FLAGS := --quiet --generate-hashes --python-version 3.11 --python-platform x86_64-manylinux_2_28 \
+	--custom-compile-command 'make lock'
+
+$(UV):
+	$(PYTHON) -m pip install --quiet --quiet --disable-pip-version-check --target $(STAMPS)/tools/uv-$(UV_VERSION) uv==$(UV_VERSION)
+
+# Keeps every locked version that still satisfies the pins; LOCK_ARGS=--upgrade re-resolves the transitive ones too.
+# The dev lock is resolved first and the runtime lock is held to it, so both install the same versions.
+lock: $(UV)
+	$(UV) pip compile $(LOCK_FLAGS) $(LOCK_ARGS) requirements-dev.txt -o requirements-dev.lock
+	$(UV) pip compile $(LOCK_FLAGS) $(LOCK_ARGS) requirements.txt -c requirements-dev.lock -o requirements.lock
 
 $(STAMPS)/node: package.json package-lock.json
 	@mkdir -p $(STAMPS)
+	@echo "setup: installing the CDK CLI and Node (package-lock.json) into node_modules; a first run takes about 10 s"
 	npm ci --no-audit --no-fund --loglevel=error
 	@touch $@
 
@@ -74,6 +104,7 @@ diff: $(STAMPS)/python-runtime $(STAMPS)/node
 lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	@test -d .mypy_cache || echo "lint: mypy's first run in this clone analyses aws_cdk into .mypy_cache: usually 2 to 2.5 min (later runs: a second)"
 	$(BIN)/mypy
 
 unit: setup
@@ -84,8 +115,21 @@ templates: synth setup
 	$(BIN)/cfn-lint
 	@echo "cfn-lint: no findings in $$(find cdk.out -name '*.template.json' | wc -l) templates"
 
+# Every locked release against PyPI's advisories (scripts/audit_lock.py, standard library only: nothing enters
+# .venv). It needs PyPI, as setup does. The day's verdict is kept per lock: later runs that day print it again
+# without asking (a fresh clone, as in CI, always asks); `rm .make/audit-*` asks now.
+AUDIT_VERDICT := $(STAMPS)/audit-$(shell date -u +%F)
+
+$(AUDIT_VERDICT): requirements-dev.lock scripts/audit_lock.py
+	@mkdir -p $(STAMPS) && rm -f $(STAMPS)/audit-*
+	@$(PYTHON) scripts/audit_lock.py requirements-dev.lock > $@.partial
+	@mv $@.partial $@
+
+audit: $(AUDIT_VERDICT)
+	@cat $<
+
 # The templates `cdk synth` writes are linted by the suite itself (test_app_entrypoint.py), from one CLI synth.
-test: lint unit
+test: audit lint unit
 
 bench: setup
 	$(BIN)/python scripts/bench.py

@@ -99,7 +99,8 @@ def test_r14_synth_installs_the_pins_and_runs_the_tests_before_it_synthesizes(
     assert spec["artifacts"]["base-directory"] == "cdk.out"
     makefile = (ROOT / "Makefile").read_text()
     assert "npm ci" in makefile
-    assert "-r requirements-dev.txt" in makefile
+    assert "--require-hashes --no-deps" in makefile
+    assert "-r requirements-dev.lock" in makefile
 
 
 def test_r14_the_pipeline_updates_itself_after_synth_and_before_any_deployment(
