@@ -33,6 +33,7 @@ from payment_failover.components.observability.log_encryption import LogArchive
 from payment_failover.components.observability.metrics import WebTierMetrics
 from payment_failover.components.resilience.az_drills import AzLossDrills
 from payment_failover.components.resilience.zonal_autoshift import ZonalAutoshift
+from payment_failover.components.served_fleet import AlarmPolicy, ServedFleet
 from payment_failover.config.settings import Settings
 from payment_failover.names import ResourceNames
 from payment_failover.stacks.zonal_stack import ZonalStack
@@ -51,23 +52,61 @@ class ServiceStack(ZonalStack):
             stack_name=names.service_stack,
             env=Environment(account=settings.account, region=settings.region),
         )
+        self.log_archive = LogArchive(self, "LogArchive", description=f"Encrypts every log group of {names.base}")
+        self._network(settings, names)
+        self._edge(settings, names)
+        self._fleet(settings, names)
+        fleet = ServedFleet(
+            availability_zones=settings.availability_zones,
+            min_capacity=settings.min_capacity,
+            metrics=WebTierMetrics(
+                load_balancer=self.load_balancer.load_balancer,
+                target_group=self.load_balancer.target_group,
+                auto_scaling_group=self.compute.auto_scaling_group,
+            ),
+            load_balancer_arn=self.load_balancer.load_balancer.load_balancer_arn,
+            auto_scaling_group_name=names.auto_scaling_group,
+            auto_scaling_group_arn=self.compute.auto_scaling_group_arn,
+        )
+        policy = AlarmPolicy(
+            error_rate_percent=settings.error_rate_percent,
+            latency_p99_threshold_ms=settings.latency_p99_threshold_ms,
+            topic=self.alerting.topic,
+            name_prefix=names.alarm_prefix,
+        )
+        self._observe(fleet, policy)
+        self._resilience(settings, fleet, policy)
+        self.dashboard = FailoverDashboard(
+            self,
+            "Dashboard",
+            dashboard_name=names.dashboard,
+            fleet=fleet,
+            alarms=[*self.alarms.alarms, self.waf_blocked_spike, *self.gray_failure.per_az.values()],
+            firewall=self.firewall,
+        )
+        self.sdk_call_function = provider_function(self)
+        self._outputs(settings, self.load_balancer, self.compute)
 
-        log_archive = LogArchive(self, "LogArchive", description=f"Encrypts every log group of {names.base}")
-        network = Network(
+    def _network(self, settings: Settings, names: ResourceNames) -> None:
+        """The three-AZ VPC and the VPC endpoints that are the instances' only way out (R1, R2, R19)."""
+        self.network = Network(
             self,
             "Network",
             availability_zones=settings.availability_zones,
             vpc_name=names.vpc,
-            log_archive=log_archive,
+            log_archive=self.log_archive,
         )
-        service_endpoints = ServiceEndpoints(
+        self.service_endpoints = ServiceEndpoints(
             self,
             "Endpoints",
-            vpc=network.vpc,
-            subnets=network.private_subnets,
-            log_archive=log_archive,
+            vpc=self.network.vpc,
+            subnets=self.network.private_subnets,
+            log_archive=self.log_archive,
         )
-        hosted_zone = route53.HostedZone.from_hosted_zone_attributes(
+
+    def _edge(self, settings: Settings, names: ResourceNames) -> None:
+        """What clients reach: the certificate, the load balancer with its access logs, and the web ACL (R3, R19)."""
+        self.hosted_zone = route53.HostedZone.from_hosted_zone_attributes(
             self, "HostedZone", hosted_zone_id=settings.hosted_zone_id, zone_name=settings.hosted_zone_name
         )
         certificate = ServiceCertificate(
@@ -75,162 +114,113 @@ class ServiceStack(ZonalStack):
             "Certificate",
             domain_name=settings.domain_name,
             regional_name=regional_name(settings.region, settings.domain_name),
-            hosted_zone=hosted_zone,
+            hosted_zone=self.hosted_zone,
             existing_certificate_arn=settings.certificate_arn,
             certificate_name=names.certificate,
         )
-        access_logs = AccessLogBucket(self, "AccessLogs")
-        health_check = HealthCheckTiming(interval_seconds=settings.health_check_interval_seconds)
-        load_balancer = LoadBalancer(
+        self.access_logs = AccessLogBucket(self, "AccessLogs")
+        self.health_check = HealthCheckTiming(interval_seconds=settings.health_check_interval_seconds)
+        self.load_balancer = LoadBalancer(
             self,
             "LoadBalancer",
-            vpc=network.vpc,
-            subnets=network.public_subnets,
+            vpc=self.network.vpc,
+            subnets=self.network.public_subnets,
             certificate=certificate.certificate,
             target_port=SERVICE_PORT,
-            health_check=health_check,
+            health_check=self.health_check,
             load_balancer_name=names.load_balancer,
             target_group_name=names.target_group,
-            access_log_bucket=access_logs.bucket,
+            access_log_bucket=self.access_logs.bucket,
         )
         # Every public entry of the tier goes through the web ACL (R19): today that is the one ALB.
-        firewall = WebFirewall(
+        self.firewall = WebFirewall(
             self,
             "WebFirewall",
             name=names.web_acl,
-            load_balancers=[load_balancer.load_balancer],
-            log_archive=log_archive,
+            load_balancers=[self.load_balancer.load_balancer],
+            log_archive=self.log_archive,
             rule_modes=dict(settings.waf_rule_modes),
             rate_limit=settings.waf_rate_limit,
         )
-        alerting = FailoverTopic(
+        self.alerting = FailoverTopic(
             self, "Alerting", topic_name=names.topic, alarm_email=settings.alarm_email, autoscaling_publishes=True
         )
-        instance_logs = InstanceLogs(
+
+    def _fleet(self, settings: Settings, names: ResourceNames) -> None:
+        """The Auto Scaling group behind the load balancer, its logs, and this region's own name (R5, R6, R16)."""
+        self.instance_logs = InstanceLogs(
             self,
             "InstanceLogs",
-            log_archive=log_archive,
+            log_archive=self.log_archive,
             session_document_name=names.session_document,
             operator_policy_name=names.operator_policy,
         )
-        compute = Compute(
+        self.compute = Compute(
             self,
             "Compute",
-            vpc=network.vpc,
-            subnets=network.private_subnets,
+            vpc=self.network.vpc,
+            subnets=self.network.private_subnets,
             instance_type=settings.instance_type,
             image_id=settings.image_id,
             min_capacity=settings.min_capacity,
             max_capacity=settings.max_capacity,
             service_port=SERVICE_PORT,
             name=names.auto_scaling_group,
-            notifications_topic=alerting.topic,
+            notifications_topic=self.alerting.topic,
             # A new instance must prove itself healthy for as long as the load balancer needs to say so (R16).
             rollout=RolloutTiming(
-                health_check_interval_seconds=health_check.interval_seconds,
-                healthy_threshold=health_check.healthy_threshold,
+                health_check_interval_seconds=self.health_check.interval_seconds,
+                healthy_threshold=self.health_check.healthy_threshold,
             ),
-            agent_config=instance_logs.agent_config_json(),
+            agent_config=self.instance_logs.agent_config_json(),
         )
-        instance_logs.allow_instances(compute.role)
-        instance_logs.allow_operators_on(fleet_name_tag=names.auto_scaling_group)
+        self.instance_logs.allow_instances(self.compute.role)
+        self.instance_logs.allow_operators_on(fleet_name_tag=names.auto_scaling_group)
         # Registering the group also opens the service port from the ALB's security group only (R7).
-        load_balancer.target_group.add_target(compute.auto_scaling_group)
-        _pin_rule_ids(load_balancer.security_group, compute.security_group)
+        self.load_balancer.target_group.add_target(self.compute.auto_scaling_group)
+        _pin_rule_ids(self.load_balancer.security_group, self.compute.security_group)
         # The instances' only way out: HTTPS to the AWS APIs they call, through the VPC endpoints (R19).
-        service_endpoints.admit(compute.security_group)
-
-        endpoint = RegionalEndpoint(
+        self.service_endpoints.admit(self.compute.security_group)
+        self.endpoint = RegionalEndpoint(
             self,
             "RegionalEndpoint",
             domain_name=settings.domain_name,
             region=settings.region,
-            hosted_zone=hosted_zone,
-            load_balancer=load_balancer.load_balancer,
-        )
-        metrics = WebTierMetrics(
-            load_balancer=load_balancer.load_balancer,
-            target_group=load_balancer.target_group,
-            auto_scaling_group=compute.auto_scaling_group,
-        )
-        alarms = FailoverAlarms(
-            self,
-            "Alarms",
-            metrics=metrics,
-            availability_zones=settings.availability_zones,
-            min_capacity=settings.min_capacity,
-            latency_p99_threshold_ms=settings.latency_p99_threshold_ms,
-            error_rate_percent=settings.error_rate_percent,
-            topic=alerting.topic,
-            name_prefix=names.alarm_prefix,
-        )
-        waf_blocked_spike = firewall.blocked_spike_alarm(
-            self, "WafBlockedSpike", alarm_name=f"{names.alarm_prefix}-WafBlockedSpike"
-        )
-        notify(waf_blocked_spike, alerting.topic)
-        gray_failure = GrayFailureAlarms(
-            self,
-            "GrayFailure",
-            metrics=metrics,
-            availability_zones=settings.availability_zones,
-            error_rate_percent=settings.error_rate_percent,
-            latency_p99_threshold_ms=settings.latency_p99_threshold_ms,
-            topic=alerting.topic,
-            name_prefix=names.alarm_prefix,
-        )
-        drills = AzLossDrills(
-            self,
-            "AzLossDrills",
-            vpc=network.vpc,
-            subnets_by_az=network.private_subnets_by_az(),
-            auto_scaling_group_name=names.auto_scaling_group,
-            auto_scaling_group_arn=compute.auto_scaling_group_arn,
-            load_balancer_arn=load_balancer.load_balancer.load_balancer_arn,
-            stop_alarms=[alarms.alb_5xx, alarms.target_5xx, alarms.no_healthy_target],
-            name_prefix=names.alarm_prefix,
-            log_archive=log_archive,
-        )
-        # Everything that shifts away from an AZ shifts both resources (failure 15). Outcome: clients get errors;
-        # blocking: the group is already short of instances, so a practice run must not take an AZ away.
-        autoshift = ZonalAutoshift(
-            self,
-            "ZonalAutoshift",
-            resources={
-                "LoadBalancer": load_balancer.load_balancer.load_balancer_arn,
-                "AutoScalingGroup": compute.auto_scaling_group_arn,
-            },
-            outcome_alarm=alarms.alb_5xx,
-            blocking_alarm=alarms.in_service,
-            enabled=settings.zonal_autoshift,
-        )
-        dashboard = FailoverDashboard(
-            self,
-            "Dashboard",
-            dashboard_name=names.dashboard,
-            metrics=metrics,
-            availability_zones=settings.availability_zones,
-            alarms=[*alarms.alarms, waf_blocked_spike, *gray_failure.per_az.values()],
-            firewall=firewall,
+            hosted_zone=self.hosted_zone,
+            load_balancer=self.load_balancer.load_balancer,
         )
 
-        self.network = network
-        self.service_endpoints = service_endpoints
-        self.sdk_call_function = provider_function(self)
-        self.access_logs = access_logs
-        self.log_archive = log_archive
-        self.instance_logs = instance_logs
-        self.firewall = firewall
-        self.waf_blocked_spike = waf_blocked_spike
-        self.alerting = alerting
-        self.endpoint = endpoint
-        self.alarms = alarms
-        self.gray_failure = gray_failure
-        self.dashboard = dashboard
-        self.drills = drills
-        self.autoshift = autoshift
-        self.load_balancer = load_balancer
-        self.compute = compute
-        self._outputs(settings, load_balancer, compute)
+    def _observe(self, fleet: ServedFleet, policy: AlarmPolicy) -> None:
+        """Alarms that page, the web ACL's blocked-request spike, and one gray-failure detector per AZ (R8, R17)."""
+        self.alarms = FailoverAlarms(self, "Alarms", fleet=fleet, policy=policy)
+        self.waf_blocked_spike = self.firewall.blocked_spike_alarm(
+            self, "WafBlockedSpike", alarm_name=f"{policy.name_prefix}-WafBlockedSpike"
+        )
+        notify(self.waf_blocked_spike, policy.topic)
+        self.gray_failure = GrayFailureAlarms(self, "GrayFailure", fleet=fleet, policy=policy)
+
+    def _resilience(self, settings: Settings, fleet: ServedFleet, policy: AlarmPolicy) -> None:
+        """The AZ-loss drills and zonal autoshift, both acting on the ALB and the ASG together (R17, failure 15)."""
+        self.drills = AzLossDrills(
+            self,
+            "AzLossDrills",
+            vpc=self.network.vpc,
+            subnets_by_az=self.network.private_subnets_by_az(),
+            fleet=fleet,
+            stop_alarms=[self.alarms.alb_5xx, self.alarms.target_5xx, self.alarms.no_healthy_target],
+            name_prefix=policy.name_prefix,
+            log_archive=self.log_archive,
+        )
+        # Outcome: clients get errors; blocking: the group is already short of instances, so a practice run must
+        # not take an AZ away.
+        self.autoshift = ZonalAutoshift(
+            self,
+            "ZonalAutoshift",
+            resources=fleet.shiftable_resources,
+            outcome_alarm=self.alarms.alb_5xx,
+            blocking_alarm=self.alarms.in_service,
+            enabled=settings.zonal_autoshift,
+        )
 
     def _outputs(self, settings: Settings, load_balancer: LoadBalancer, compute: Compute) -> None:
         alb = load_balancer.load_balancer

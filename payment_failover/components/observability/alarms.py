@@ -14,7 +14,6 @@ https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/AlarmThatSendsEma
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import dataclass
 
 from aws_cdk import aws_cloudwatch as cloudwatch
@@ -22,7 +21,8 @@ from aws_cdk import aws_cloudwatch_actions as actions
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-from payment_failover.components.observability.metrics import PERIOD, WebTierMetrics
+from payment_failover.components.observability.metrics import PERIOD
+from payment_failover.components.served_fleet import AlarmPolicy, ServedFleet
 
 PERIOD_SECONDS = int(PERIOD.to_seconds())
 MIN_HEALTHY_PER_AZ = 2
@@ -60,15 +60,13 @@ class FailoverAlarms(Construct):
         scope: Construct,
         id_: str,
         *,
-        metrics: WebTierMetrics,
-        availability_zones: Sequence[str],
-        min_capacity: int,
-        latency_p99_threshold_ms: int,
-        error_rate_percent: int,
-        topic: sns.ITopic,
-        name_prefix: str,
+        fleet: ServedFleet,
+        policy: AlarmPolicy,
     ) -> None:
         super().__init__(scope, id_)
+        metrics, availability_zones, min_capacity = fleet.metrics, fleet.availability_zones, fleet.min_capacity
+        latency_p99_threshold_ms, error_rate_percent = policy.latency_p99_threshold_ms, policy.error_rate_percent
+        topic, name_prefix = policy.topic, policy.name_prefix
         self._topic = topic
         self._prefix = name_prefix
         self.alarms: list[cloudwatch.Alarm] = []

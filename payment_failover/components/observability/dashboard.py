@@ -13,7 +13,7 @@ from constructs import Construct
 
 from payment_failover.components.edge.web_firewall import BLOCKED_SPIKE_THRESHOLD, WebFirewall
 from payment_failover.components.observability.alarms import MIN_HEALTHY_PER_AZ
-from payment_failover.components.observability.metrics import WebTierMetrics
+from payment_failover.components.served_fleet import ServedFleet
 
 WIDTH = 8
 
@@ -27,12 +27,12 @@ class FailoverDashboard(Construct):
         id_: str,
         *,
         dashboard_name: str,
-        metrics: WebTierMetrics,
-        availability_zones: Sequence[str],
+        fleet: ServedFleet,
         alarms: Sequence[cloudwatch.IAlarm],
         firewall: WebFirewall,
     ) -> None:
         super().__init__(scope, id_)
+        metrics, availability_zones = fleet.metrics, fleet.availability_zones
         self.dashboard = cloudwatch.Dashboard(self, "Dashboard", dashboard_name=dashboard_name)
         self.dashboard.add_widgets(
             cloudwatch.GraphWidget(

@@ -18,14 +18,14 @@ The per-AZ metrics are the ALB's AvailabilityZone dimension
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping
 
 from aws_cdk import aws_cloudwatch as cloudwatch
-from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from payment_failover.components.observability.alarms import AlarmRule, notify
-from payment_failover.components.observability.metrics import PERIOD, WebTierMetrics
+from payment_failover.components.observability.metrics import PERIOD
+from payment_failover.components.served_fleet import AlarmPolicy, ServedFleet
 
 # One AZ of three with two thirds of the errors: twice its fair share.
 ERROR_SHARE_PERCENT = 66
@@ -43,14 +43,13 @@ class GrayFailureAlarms(Construct):
         scope: Construct,
         id_: str,
         *,
-        metrics: WebTierMetrics,
-        availability_zones: Sequence[str],
-        error_rate_percent: int,
-        latency_p99_threshold_ms: int,
-        topic: sns.ITopic,
-        name_prefix: str,
+        fleet: ServedFleet,
+        policy: AlarmPolicy,
     ) -> None:
         super().__init__(scope, id_)
+        metrics, availability_zones = fleet.metrics, fleet.availability_zones
+        latency_p99_threshold_ms, error_rate_percent = policy.latency_p99_threshold_ms, policy.error_rate_percent
+        topic, name_prefix = policy.topic, policy.name_prefix
         self.detectors: list[cloudwatch.Alarm] = []
         self.per_az: dict[str, cloudwatch.CompositeAlarm] = {}
         latency_seconds = latency_p99_threshold_ms / 1000

@@ -29,6 +29,7 @@ from constructs import Construct
 
 from payment_failover.compliance import confused_deputy
 from payment_failover.components.observability.log_encryption import LogArchive
+from payment_failover.components.served_fleet import ServedFleet
 
 ASG_TAG = "aws:autoscaling:groupName"
 FIS_NACL_TAG = "managedByFIS"
@@ -84,14 +85,14 @@ class AzLossDrills(Construct):
         *,
         vpc: ec2.IVpc,
         subnets_by_az: Mapping[str, Sequence[ec2.ISubnet]],
-        auto_scaling_group_name: str,
-        auto_scaling_group_arn: str,
-        load_balancer_arn: str,
+        fleet: ServedFleet,
         stop_alarms: Sequence[cloudwatch.IAlarm],
         name_prefix: str,
         log_archive: LogArchive,
     ) -> None:
         super().__init__(scope, id_)
+        auto_scaling_group_name, auto_scaling_group_arn = fleet.auto_scaling_group_name, fleet.auto_scaling_group_arn
+        load_balancer_arn = fleet.load_balancer_arn
         stack = Stack.of(self)
         self.log_group = log_archive.log_group(self, "Logs")
         self.role = iam.Role(
