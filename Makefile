@@ -35,7 +35,7 @@ help:
 	@echo "make templates        make synth, then cfn-lint over every template written"
 	@echo "make integration      deploy the Stage into a local emulator and check it (part of make test)"
 	@echo "make verify-aws       check a real deployment: make verify-aws SUFFIX=prod (AWS credentials needed)"
-	@echo "make bench            time the full synth against a trivial CDK app"
+	@echo "make bench            synth against a trivial app, the floor, a refused setting, and the suite (figures, not tests)"
 	@echo "make budget           failover timings and surviving capacity from the templates; fails on a missed target"
 	@echo "make diagram          redraw docs/architecture.svg from the synthesized templates"
 	@echo "make refresh-ami      re-pin the AL2023 image ids from AWS (credentials needed; review and commit the diff)"
@@ -151,7 +151,7 @@ test: setup audit
 	@$(MAKE) --no-print-directory coverage
 
 bench: setup
-	$(BIN)/python scripts/bench.py
+	$(BIN)/python scripts/bench.py --suite
 
 # The deploy rehearsal alone (a local emulator); `make verify-aws SUFFIX=prod` checks a real deployment instead.
 integration: setup

@@ -1,7 +1,15 @@
-"""Compare the product's `cdk synth` wall time against a trivial one-stack app on the same toolchain.
+"""`make bench`: the synth and the suite, measured in one run and printed, never asserted.
 
-Why: synth time is a reported budget (product <= 1.30x a trivial app). Measuring both with the same CLI,
-Node and Python isolates the cost the product itself adds. Figures are printed, never asserted.
+What it prints (docs/benchmarks.md quotes it with the date and the command):
+- the product's iteration synth (`cdk synth '**'`, what `make synth` runs) against a stock trivial one-stack
+  app on the same toolchain (aws-cdk-lib's built-in CloudFormation validation on, as `cdk init` leaves it):
+  median and spread of each, and their ratio against the 1.3x target;
+- the same ratio with both apps at the same validation setting (both off), and a floor: an app with as many
+  plain L1 resources in as many stacks as the product, which is what this many resources cost to synthesize
+  whatever the constructs do;
+- how long a refused configuration takes to answer (`python app.py` with a typo in the context);
+- with --suite: `make unit` (both halves of the suite in parallel), its wall and CPU time, the Stage
+  syntheses the suite reports, and the peak memory of any one process.
 """
 
 from __future__ import annotations
@@ -9,6 +17,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import resource
 import shlex
 import statistics
@@ -16,16 +25,16 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 NODE_BIN = ROOT / "node_modules" / ".bin"
 VENV_BIN = ROOT / ".venv" / "bin"
-# The absolute path: `npx --no-install` would resolve `cdk` from the cwd, which the trivial app lacks.
+# The absolute path: `npx --no-install` would resolve `cdk` from the cwd, which the baseline apps lack.
 CDK = NODE_BIN / "cdk"
 TARGET_RATIO = 1.30
-
 ENV_DEFAULTS = {
     "JSII_SILENCE_WARNING_END_OF_LIFE_NODE_VERSION": "20",
     "CDK_DISABLE_VERSION_CHECK": "true",
@@ -43,18 +52,34 @@ ssm.StringParameter(stack, "Param", string_value="bench")
 app.synth()
 '''
 
+FLOOR_APP = '''"""Floor for scripts/bench.py: as many plain L1 resources in as many stacks as the product synthesizes."""
+
+import json
+
+import aws_cdk as cdk
+
+COUNTS = json.loads({counts!r})
+app = cdk.App(builtin_cloud_formation_validation=False)
+stage = cdk.Stage(app, "Floor")
+for index, count in enumerate(COUNTS):
+    stack = cdk.Stack(stage, f"Stack{{index}}")
+    for resource in range(count):
+        cdk.CfnResource(stack, f"R{{resource}}", type="AWS::SSM::Parameter", properties={{"Type": "String", "Value": "x"}})
+app.synth()
+'''
+
 
 class CommandError(RuntimeError):
-    """A measured command exited non-zero; carries its stderr so the caller can show it."""
+    """A measured command exited non-zero; carries its output so the caller can show it."""
 
-    def __init__(self, argv: list[str], returncode: int, stderr: str) -> None:
+    def __init__(self, argv: list[str], returncode: int, output: str) -> None:
         super().__init__(f"{shlex.join(argv)} exited {returncode}")
-        self.stderr = stderr
+        self.output = output
 
 
 @dataclass(frozen=True)
 class Timing:
-    """Median over repeated runs, kept with the samples so outliers stay visible."""
+    """Samples of one measurement; the median is reported with the spread so outliers stay visible."""
 
     samples: list[float]
 
@@ -62,96 +87,122 @@ class Timing:
     def median(self) -> float:
         return statistics.median(self.samples)
 
+    def __str__(self) -> str:
+        low, high = min(self.samples), max(self.samples)
+        return f"{self.median:7.2f} s  (spread {low:.2f}-{high:.2f} over {len(self.samples)} runs)"
 
-def child_env() -> dict[str, str]:
-    """Env for every child: project Node 22 first on PATH, quiet CDK/jsii, so a direct run matches `make bench`."""
-    env = dict(os.environ)
-    for key, value in ENV_DEFAULTS.items():
-        env.setdefault(key, value)
-    parts = [p for p in env.get("PATH", "").split(os.pathsep) if p and p not in (str(NODE_BIN), str(VENV_BIN))]
-    env["PATH"] = os.pathsep.join([str(NODE_BIN), str(VENV_BIN), *parts])
+
+def child_env(**extra: str) -> dict[str, str]:
+    """The caller's environment with the project's Node and venv first on PATH and CDK's banners quiet."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith(("CDK_", "PAYMENT_FAILOVER_"))}
+    env.update(ENV_DEFAULTS)
+    env["PATH"] = os.pathsep.join([str(NODE_BIN), str(VENV_BIN), env.get("PATH", "")])
+    env.update(extra)
     return env
 
 
-def run_checked(argv: list[str], cwd: Path, env: dict[str, str]) -> tuple[float, str]:
-    """Run a command, return (wall seconds, stdout); raise CommandError on a non-zero exit."""
+def run(argv: list[str], cwd: Path, env: Mapping[str, str], *, expect: int = 0) -> tuple[float, str]:
+    """Run a command; return (wall seconds, combined output); raise CommandError on an unexpected exit code."""
     start = time.perf_counter()
-    proc = subprocess.run(argv, cwd=cwd, env=env, capture_output=True, text=True, check=False)
+    proc = subprocess.run(argv, cwd=cwd, env=dict(env), capture_output=True, text=True, check=False)
     elapsed = time.perf_counter() - start
-    if proc.returncode != 0:
-        raise CommandError(argv, proc.returncode, proc.stderr or proc.stdout)
-    return elapsed, proc.stdout
+    if proc.returncode != expect:
+        raise CommandError(argv, proc.returncode, proc.stdout + proc.stderr)
+    return elapsed, proc.stdout + proc.stderr
 
 
-def time_synth(project: Path, runs: int, env: dict[str, str]) -> Timing:
-    """Synth every stack of `project` `runs` times, each into a fresh dir so cdk.out is never touched."""
-    samples: list[float] = []
+def time_synth(project: Path, runs: int, env: Mapping[str, str]) -> Timing:
+    """`cdk synth '**'` of `project`, each run into a fresh directory so cdk.out is never touched."""
+    samples = []
     for _ in range(runs):
         with tempfile.TemporaryDirectory(prefix="bench-out-") as out:
-            elapsed, _ = run_checked([str(CDK), "synth", "**", "--quiet", "-o", out], project, env)
-        samples.append(elapsed)
+            samples.append(run([str(CDK), "synth", "**", "--quiet", "-o", out], project, env)[0])
     return Timing(samples)
 
 
-def write_trivial_app(directory: Path) -> None:
-    """Lay out the baseline app, pointing at the project's venv so both runs share one Python and aws-cdk-lib."""
-    (directory / "app.py").write_text(TRIVIAL_APP, encoding="utf-8")
+def write_app(directory: Path, source: str) -> Path:
+    """A baseline app beside the project, using the project's venv so both share one Python and aws-cdk-lib."""
+    directory.mkdir(parents=True, exist_ok=True)
+    (directory / "app.py").write_text(source, encoding="utf-8")
     app_cmd = f"{shlex.quote(str(VENV_BIN / 'python'))} app.py"
     (directory / "cdk.json").write_text(json.dumps({"app": app_cmd}) + "\n", encoding="utf-8")
+    return directory
+
+
+def product_resource_counts(env: Mapping[str, str]) -> list[int]:
+    """Resources per stack template of the product's default synth."""
+    with tempfile.TemporaryDirectory(prefix="bench-count-") as out:
+        run([str(CDK), "synth", "**", "--quiet", "-o", out], ROOT, env)
+        templates = sorted(Path(out).glob("**/*.template.json"))
+        return [len(json.loads(path.read_text())["Resources"]) for path in templates]
+
+
+def time_refusal(runs: int) -> Timing:
+    """`python app.py` as the CLI starts it, with a setting typo in the context: the answer a user waits for."""
+    env = child_env(CDK_CONTEXT_JSON=json.dumps({"minCapacty": "6"}), CDK_OUTDIR=tempfile.mkdtemp())
+    return Timing([run([str(VENV_BIN / "python"), "app.py"], ROOT, env, expect=2)[0] for _ in range(runs)])
 
 
 def peak_child_rss_mib() -> float:
-    """Largest RSS among waited-for descendants so far (Linux reports KiB, macOS bytes)."""
-    raw = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return raw / (1024 * 1024) if sys.platform == "darwin" else raw / 1024
+    """Largest RSS of any waited-for descendant so far (Linux reports KiB)."""
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
 
 
-def fmt(timing: Timing) -> str:
-    """Median plus raw samples, so a noisy run is obvious from the table."""
-    return f"{timing.median:7.2f} s  (runs: {', '.join(f'{s:.2f}' for s in timing.samples)})"
+def suite() -> None:
+    """`make unit` once: wall, CPU of all its processes, the Stage syntheses it reports, peak memory."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    elapsed, output = run(["make", "--no-print-directory", "unit"], ROOT, child_env())
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    syntheses = [int(n) for n in re.findall(r"^Stage syntheses: (\d+)", output, re.M)]
+    passed = re.findall(r"(\d+) passed", output)
+    print(f"suite (make unit)  wall {elapsed:6.1f} s, CPU {cpu:6.1f} s (two pytest processes at once)")
+    print(f"                   {' + '.join(passed)} tests passed; Stage syntheses {' + '.join(map(str, syntheses))}")
+    print(f"                   = {sum(syntheses)}; peak memory of one process {peak_child_rss_mib():.0f} MiB")
 
 
 def main(argv: list[str] | None = None) -> int:
-    """Run the benchmark; non-zero only when a synth fails, never on a missed target."""
-    parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--runs", type=int, default=3, help="synth repetitions per app (median is reported)")
-    parser.add_argument("--suite", action="store_true", help="also time the pytest suite once")
+    """Run the benchmark; non-zero only when a measured command fails, never on a missed target."""
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=5, help="repetitions per synth (median and spread reported)")
+    parser.add_argument("--suite", action="store_true", help="also run `make unit` once and report it")
     args = parser.parse_args(argv)
     if args.runs < 1:
         parser.error("--runs must be >= 1")
-
-    env = child_env()
+    env, no_validation = child_env(), child_env(CDK_VALIDATION="false")
     try:
-        _, node_version = run_checked(["node", "--version"], ROOT, env)
-        # Product first, so the RUSAGE_CHILDREN peak is read before the baseline runs.
+        node = run(["node", "--version"], ROOT, env)[1].strip()
+        counts = product_resource_counts(env)
         product = time_synth(ROOT, args.runs, env)
         product_rss = peak_child_rss_mib()
-        with tempfile.TemporaryDirectory(prefix="bench-trivial-") as tmp:
-            write_trivial_app(Path(tmp))
-            trivial = time_synth(Path(tmp), args.runs, env)
+        with tempfile.TemporaryDirectory(prefix="bench-apps-") as tmp:
+            trivial_app = write_app(Path(tmp) / "trivial", TRIVIAL_APP)
+            floor_app = write_app(Path(tmp) / "floor", FLOOR_APP.format(counts=json.dumps(counts)))
+            trivial = time_synth(trivial_app, args.runs, env)
+            trivial_off = time_synth(trivial_app, args.runs, no_validation)
+            floor = time_synth(floor_app, args.runs, env)
+        refusal = time_refusal(args.runs)
     except CommandError as error:
-        print(f"bench: {error}", file=sys.stderr)
-        print(error.stderr, file=sys.stderr)
+        print(f"bench: {error}\n{error.output[-4000:]}", file=sys.stderr)
         return 1
-
     ratio = product.median / trivial.median
-    verdict = "met" if ratio <= TARGET_RATIO else "NOT met"
-    print(f"node            {node_version.strip()}")
-    print(f"runs            {args.runs}")
-    print(f"product synth   {fmt(product)}")
-    print(f"trivial synth   {fmt(trivial)}")
-    print(f"ratio           {ratio:.2f}x  (target <= {TARGET_RATIO:.2f}x: {verdict})")
-    print(f"peak child RSS  {product_rss:.0f} MiB (product synth)")
-
+    print(
+        f"date               {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {os.cpu_count()} cores, node {node}"
+    )
+    print(f"product synth      {product}   {sum(counts)} resources in {len(counts)} templates")
+    print(f"trivial synth      {trivial}   stock: built-in CloudFormation validation on")
+    print(
+        f"ratio              {ratio:.2f}x (target <= {TARGET_RATIO:.2f}x: {'met' if ratio <= TARGET_RATIO else 'NOT met'})"
+    )
+    print(f"trivial, no valid. {trivial_off}   ratio at the same setting {product.median / trivial_off.median:.2f}x")
+    print(f"floor app          {floor}   same resource count, plain L1, no validation")
+    print(f"refused setting    {refusal}   python app.py with a typo")
+    print(f"peak memory        {product_rss:.0f} MiB (largest process of the product synths)")
     if args.suite:
-        pytest = [str(VENV_BIN / "pytest"), "-q", "-p", "no:cacheprovider"]
         try:
-            elapsed, _ = run_checked(pytest, ROOT, env)
-            print(f"test suite      {elapsed:7.2f} s")
+            suite()
         except CommandError as error:
-            # Reported, not fatal: the exit code only tracks synth failures.
-            print(f"test suite      FAILED ({error})")
-            print(error.stderr[-4000:], file=sys.stderr)
+            print(f"suite              FAILED ({error})\n{error.output[-4000:]}")
     return 0
 
 
