@@ -52,7 +52,7 @@ ssm.StringParameter(stack, "Param", string_value="bench")
 app.synth()
 '''
 
-FLOOR_APP = '''"""Floor for scripts/bench.py: as many plain L1 resources in as many stacks as the product synthesizes."""
+FLOOR_APP = '''"""Floor for scripts/bench.py: as many plain L1 resources in as many stacks as the product."""
 
 import json
 
@@ -64,7 +64,8 @@ stage = cdk.Stage(app, "Floor")
 for index, count in enumerate(COUNTS):
     stack = cdk.Stack(stage, f"Stack{{index}}")
     for resource in range(count):
-        cdk.CfnResource(stack, f"R{{resource}}", type="AWS::SSM::Parameter", properties={{"Type": "String", "Value": "x"}})
+        properties = {{"Type": "String", "Value": "x"}}
+        cdk.CfnResource(stack, f"R{{resource}}", type="AWS::SSM::Parameter", properties=properties)
 app.synth()
 '''
 
@@ -186,14 +187,13 @@ def main(argv: list[str] | None = None) -> int:
         print(f"bench: {error}\n{error.output[-4000:]}", file=sys.stderr)
         return 1
     ratio = product.median / trivial.median
+    verdict = "met" if ratio <= TARGET_RATIO else "NOT met"
     print(
         f"date               {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}, {os.cpu_count()} cores, node {node}"
     )
     print(f"product synth      {product}   {sum(counts)} resources in {len(counts)} templates")
     print(f"trivial synth      {trivial}   stock: built-in CloudFormation validation on")
-    print(
-        f"ratio              {ratio:.2f}x (target <= {TARGET_RATIO:.2f}x: {'met' if ratio <= TARGET_RATIO else 'NOT met'})"
-    )
+    print(f"ratio              {ratio:.2f}x (target <= {TARGET_RATIO:.2f}x: {verdict})")
     print(f"trivial, no valid. {trivial_off}   ratio at the same setting {product.median / trivial_off.median:.2f}x")
     print(f"floor app          {floor}   same resource count, plain L1, no validation")
     print(f"refused setting    {refusal}   python app.py with a typo")
