@@ -47,7 +47,7 @@ WAF_MODES = (
 WAF_RATE = "AWS WAF takes 10 to 2000000000 requests per client IP per 5 minutes."
 INSTANCE_TYPE = "expected an EC2 instance type such as t3.small or m7g.large."
 TAG_RULE = (
-    "tag keys must be 1-128 and values 0-256 letters, digits, spaces or _.:/=+-@, keys may not start with 'aws:'."
+    "tag keys must be 1-128 and values 1-256 letters, digits, spaces or _.:/=+-@, keys may not start with 'aws:'."
 )
 CERT = "arn:aws:acm:{region}:{account}:certificate/12345678-1234-1234-1234-123456789012"
 REAL = {
@@ -59,7 +59,7 @@ REAL = {
 # Digits that Python's int() and \d accept but the CDK and AWS do not: 123456789012 in two other scripts.
 ARABIC_INDIC = "".join(chr(0x0660 + int(digit)) for digit in "123456789012")
 FULL_WIDTH = "".join(chr(0xFF10 + int(digit)) for digit in "123456789012")
-GUARD_TAIL = ": set your real account, hosted zone and domain (see README, 'Deploy for real')."
+GUARD_TAIL = ": set your real account, hosted zone and domain (see docs/deploy-and-teardown.md, 'Deploy for real')."
 
 
 def invalid(key: str, rest: str, *, where: str = "context key") -> str:
@@ -94,8 +94,7 @@ BAD_CONFIGURATIONS: list[tuple[dict[str, Any], dict[str, str], str]] = [
     (
         {"colour": "blue"},
         {},
-        "Unknown context key 'colour' with value 'blue': this app has no such setting; "
-        "see the README's Configuration table",
+        "Unknown context key 'colour' with value 'blue': this app has no such setting; see docs/configuration.md",
     ),
     (
         {"pipelineBranchName": "main"},
@@ -113,7 +112,7 @@ BAD_CONFIGURATIONS: list[tuple[dict[str, Any], dict[str, str], str]] = [
         {},
         {"PAYMENT_FAILOVER_SUFFIX": "prod"},
         "Unknown environment variable PAYMENT_FAILOVER_SUFFIX with value 'prod': this app has no such setting; "
-        "see the README's Configuration table",
+        "see docs/configuration.md",
     ),
     # --- environmentSuffix ----------------------------------------------------------------------------------
     ({"environmentSuffix": "Prod"}, {}, invalid("environmentSuffix", f"'Prod' is not allowed; {SUFFIX_RULE}")),
@@ -228,7 +227,8 @@ BAD_CONFIGURATIONS: list[tuple[dict[str, Any], dict[str, str], str]] = [
         {},
         invalid(
             "domainName",
-            "'payments.example.123' is not allowed; a DNS name must end in an alphabetic top-level domain.",
+            "'payments.example.123' is not allowed; a DNS name must end in a top-level domain of letters, or its "
+            "xn-- form for an internationalized one.",
         ),
     ),
     ({"hostedZoneName": "localhost"}, {}, invalid("hostedZoneName", f"'localhost' is not allowed; {DNS_NAME}")),
@@ -424,7 +424,7 @@ BAD_CONFIGURATIONS: list[tuple[dict[str, Any], dict[str, str], str]] = [
     (
         {"tags": '{"Team": "a", "Team": "b"}'},
         {},
-        invalid("tags", "{'Team': 'b'} is not allowed; the tag key 'Team' is given twice; give each key once."),
+        invalid("tags", "{'Team': 'b'} is not allowed; the key 'Team' is given twice; give each key once."),
     ),
     (
         {"tags": '{"CostCenter": 42}'},
