@@ -101,11 +101,13 @@ def _optional_text(value: Any) -> str | None:
 def whole_number(value: Any) -> int:
     if isinstance(value, int) and not isinstance(value, bool):
         if len(str(abs(value))) > WHOLE_NUMBER_DIGITS:
-            raise SettingError(value, f"expected a whole number of at most {WHOLE_NUMBER_DIGITS} digits")
+            raise SettingError(
+                short(str(value), 24), f"expected a whole number of at most {WHOLE_NUMBER_DIGITS} digits"
+            )
         return value
     if isinstance(value, str) and _WHOLE.match(value.strip()):
         if len(value.strip().lstrip("-")) > WHOLE_NUMBER_DIGITS:
-            raise SettingError(value, f"expected a whole number of at most {WHOLE_NUMBER_DIGITS} digits")
+            raise SettingError(short(value, 24), f"expected a whole number of at most {WHOLE_NUMBER_DIGITS} digits")
         return int(value.strip())
     raise SettingError(value, "expected a whole number in ASCII digits")
 
@@ -266,7 +268,7 @@ def _tag_pairs(value: Any) -> tuple[tuple[str, str], ...]:
     merged = {**dict(defaults.TAGS), **value}
     if len(merged) > MAX_TAGS:
         raise SettingError(
-            f"{len(value)} tags",
+            Verbatim(f"{len(value)} tags"),
             f"with the {len(defaults.TAGS)} default tags that makes {len(merged)}, and a resource may carry "
             f"{TAGS_PER_RESOURCE} tags of which the CDK already uses {APP_TAGS_PER_RESOURCE} on the subnets: give at "
             f"most {MAX_TAGS - len(defaults.TAGS)} tags of your own (or {MAX_TAGS} counting Environment and "
@@ -281,6 +283,13 @@ def _refuse_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
         if keys.count(key) > 1:
             raise SettingError(dict(pairs), f"the key {key!r} is given twice; give each key once")
     return dict(pairs)
+
+
+class Verbatim(str):
+    """A value a sentence shows as it is, without quotes (a count, say, rather than what the user typed)."""
+
+    def __repr__(self) -> str:
+        return str(self)
 
 
 def short(value: Any, limit: int = 160) -> Any:

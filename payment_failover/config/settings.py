@@ -306,7 +306,7 @@ class Settings(BaseModel):
         if value is not None:
             return whole_number(value)
         zones = len(info.data.get("availability_zones") or ()) or geography.REQUIRED_AZS
-        minimum = info.data.get("min_capacity", defaults.MIN_CAPACITY)
+        minimum: int = info.data.get("min_capacity", defaults.MIN_CAPACITY)
         return max(defaults.MAX_CAPACITY, minimum + BATCH_PER_AZ * zones)
 
     @field_validator("dns_health_check_regions")
