@@ -10,21 +10,29 @@ from __future__ import annotations
 import os
 import sys
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
-from payment_failover.config.cli_context import from_environment
-from payment_failover.config.settings import load_settings
+from payment_failover.config.cli_context import PROJECT_ROOT, from_environment, misplaced_settings
+from payment_failover.config.settings import KEYS, load_settings
 from payment_failover.config.sources import ConfigError
 from payment_failover.pipeline.settings import PIPELINE_KEYS, deployable, load_pipeline_settings
 
 
 def main(
-    context: Mapping[str, Any] | None = None, outdir: str | None = None, environ: Mapping[str, str] = os.environ
+    context: Mapping[str, Any] | None = None,
+    outdir: str | None = None,
+    environ: Mapping[str, str] = os.environ,
+    cdk_json: Path = PROJECT_ROOT / "cdk.json",
 ) -> int:
     """Synthesize the app; `context`/`outdir` let tests run this door in-process (the CLI passes them by env)."""
-    # Every context key, CDK's own included: a key that is neither CDK's nor a setting is refused as a typo.
-    values = dict(context) if context is not None else from_environment(environ)
     try:
+        # A setting written beside `context` in cdk.json never reaches the app: refuse it rather than ignore it.
+        misplaced = misplaced_settings((*KEYS, *PIPELINE_KEYS), cdk_json=cdk_json)
+        if misplaced:
+            raise ConfigError(misplaced)
+        # Every context key, CDK's own included: a key that is neither CDK's nor a setting is refused as a typo.
+        values = dict(context) if context is not None else from_environment(environ)
         settings = load_settings(values, environ, extra_keys=PIPELINE_KEYS)
         pipeline = load_pipeline_settings(values, environ)
         if deployable(settings, pipeline) and environ.get("CDK_VALIDATION") == "false":

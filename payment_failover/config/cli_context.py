@@ -15,9 +15,11 @@ Two readers, one rule:
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from pathlib import Path
 from typing import Any
+
+from payment_failover.config.sources import closest_key
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 CONTEXT_ENV = "CDK_CONTEXT_JSON"
@@ -39,6 +41,32 @@ def from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
         return loaded
     raw = environ.get(CONTEXT_ENV)
     return dict(json.loads(raw)) if raw else {}
+
+
+def misplaced_settings(known: Collection[str], *, cdk_json: Path = PROJECT_ROOT / "cdk.json") -> str | None:
+    """One sentence when `cdk.json` holds a setting at its top level, where the CLI never passes it to the app.
+
+    The CLI hands the app only `cdk.json`'s `context` object; a top-level `minCapacity` would be silently ignored.
+    A key that is a setting, or close to one (same letters, or a near spelling), is reported; the CLI's own keys
+    (`app`, `watch`, `output`, ...) are not settings and pass.
+    """
+    try:
+        project = json.loads(cdk_json.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None  # no cdk.json, or one the CLI itself refuses before it runs the app
+    if not isinstance(project, dict):
+        return None
+    for key in project:
+        if key == "context":
+            continue
+        closest = closest_key(key, known)
+        if closest is not None:
+            named = f"'{key}'" if key == closest else f"'{key}' (the setting is '{closest}')"
+            return (
+                f"cdk.json sets {named} at its top level, where the CDK CLI ignores it: move it into cdk.json's "
+                '"context" object.'
+            )
+    return None
 
 
 def project_context(extra: Mapping[str, Any] | None = None, *, root: Path = PROJECT_ROOT) -> dict[str, Any]:

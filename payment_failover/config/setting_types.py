@@ -19,12 +19,17 @@ from payment_failover.config import defaults
 
 
 class SettingError(ValueError):
-    """A value the schema refuses: what the user gave, and what is allowed (the end of the sentence)."""
+    """A value the schema refuses: what the user gave, and what is allowed (the end of the sentence).
 
-    def __init__(self, value: Any, allowed: str) -> None:
+    `key` names the setting when the refusal comes from a rule between keys (which pydantic reports without a
+    field): the key the user set, or, when the conflict comes from defaults, the key to set.
+    """
+
+    def __init__(self, value: Any, allowed: str, *, key: str | None = None) -> None:
         super().__init__(allowed)
         self.value = value
         self.allowed = allowed
+        self.key = key
 
 
 class WholeSentenceError(ValueError):
@@ -37,18 +42,38 @@ class DeployRefusedError(WholeSentenceError):
 
 _SUFFIX = re.compile(r"^[a-z](?:[a-z0-9-]{0,14}[a-z0-9])?$", re.ASCII)
 _ACCOUNT = re.compile(r"^[0-9]{12}$", re.ASCII)
-_DOMAIN_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$", re.ASCII)
+_DOMAIN_LABEL = re.compile(r"^(?!-)[a-z0-9-]+(?<!-)$", re.ASCII)
+# A top-level domain is alphabetic, or an internationalized one in its ASCII (punycode) form: xn--...
+_TOP_LEVEL = re.compile(r"^(?:[a-z]+|xn--[a-z0-9-]*[a-z0-9])$", re.ASCII)
 _HOSTED_ZONE_ID = re.compile(r"^Z[A-Z0-9]{1,31}$", re.ASCII)
 _CERTIFICATE_ARN = re.compile(
     r"^arn:aws:acm:(?P<region>[a-z0-9-]+):(?P<account>[0-9]{12}):certificate/[0-9a-f-]{36}$", re.ASCII
 )
-_EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,}$", re.ASCII)
+# The local part of an address as a dot-atom (RFC 5322 3.2.3): atoms of letters, digits and !#$%&'*+/=?^_`{|}~-
+# joined by single dots; no quoted local parts, no IP-literal domains.
+_EMAIL_LOCAL = re.compile(r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*$", re.ASCII)
+# RFC 5321 4.5.3.1: a local part of at most 64 octets, a path of at most 256 (so an address of at most 254).
+EMAIL_LOCAL_MAX = 64
+EMAIL_MAX = 254
 _WHOLE = re.compile(r"^-?[0-9]+$", re.ASCII)
+# No setting takes a number above 2,000,000,000 (AWS WAF's rate limit): ten digits are enough, and a longer
+# string is refused before int() (which gives up past 4,300 digits with a message of its own).
+WHOLE_NUMBER_DIGITS = 10
 # AWS tag rules: letters, digits, spaces and + - = . _ : / @ (Unicode letters allowed); "aws:" is reserved.
-_TAG_KEY = re.compile(r"^(?![Aa][Ww][Ss]:)[\w .:/=+\-@]{1,128}$")
-_TAG_VALUE = re.compile(r"^[\w .:/=+\-@]{0,256}$")
+# Pages: https://docs.aws.amazon.com/emr/latest/EMR-Serverless-UserGuide/tagging-restrictions.html and
+# https://docs.aws.amazon.com/personalize/latest/dg/personalize-managing-tags.html (50 per resource, keys of
+# 1-128 and values of up to 256 characters, one value per key, the characters, the reserved aws: prefix).
+_TAG_TEXT = re.compile(r"^[\w .:/=+\-@]*$")
+TAG_KEY_MAX = 128
+TAG_VALUE_MAX = 256
+TAGS_PER_RESOURCE = 50
+# Tags the CDK itself puts on some resources of this app, which count against the 50 as well: a subnet carries
+# Name, aws-cdk:subnet-name and aws-cdk:subnet-type (tests/unit/config/test_limits.py reads the most any
+# resource carries from the synthesized templates and keeps this number equal).
+APP_TAGS_PER_RESOURCE = 3
+MAX_TAGS = TAGS_PER_RESOURCE - APP_TAGS_PER_RESOURCE
 _TRUE = {"true", "1", "yes"}
-_FALSE = {"false", "0", "no", ""}
+_FALSE = {"false", "0", "no"}
 
 ALB_INTERVAL_RANGE = (5, 300)
 LATENCY_MS_RANGE = (1, 60_000)
@@ -73,10 +98,16 @@ def _optional_text(value: Any) -> str | None:
     return _text(value) or None
 
 
-def _whole_number(value: Any) -> int:
+def whole_number(value: Any) -> int:
     if isinstance(value, int) and not isinstance(value, bool):
+        if len(str(abs(value))) > WHOLE_NUMBER_DIGITS:
+            raise SettingError(
+                short(str(value), 24), f"expected a whole number of at most {WHOLE_NUMBER_DIGITS} digits"
+            )
         return value
     if isinstance(value, str) and _WHOLE.match(value.strip()):
+        if len(value.strip().lstrip("-")) > WHOLE_NUMBER_DIGITS:
+            raise SettingError(short(value, 24), f"expected a whole number of at most {WHOLE_NUMBER_DIGITS} digits")
         return int(value.strip())
     raise SettingError(value, "expected a whole number in ASCII digits")
 
@@ -89,13 +120,34 @@ def _flag(value: Any) -> bool:
     raise SettingError(value, "expected true or false")
 
 
+def json_value(value: str, allowed: str) -> Any:
+    """Parse JSON the way every setting does: a duplicate object key is refused, never resolved to its last value."""
+    try:
+        return json.loads(value, object_pairs_hook=_refuse_duplicate_keys)
+    except json.JSONDecodeError:
+        raise SettingError(value, allowed + quoting_hint(value)) from None
+
+
+def quoting_hint(value: str) -> str:
+    """When JSON arrives with its double quotes stripped, say how to quote it so the quotes survive.
+
+    `make synth CDK_ARGS='-c tags={"Team":"x"}'` hands make's shell `{"Team":"x"}` unquoted, and the shell removes
+    the double quotes: the app receives `{Team:x}`. Quoted once more inside CDK_ARGS, the shell keeps them.
+    """
+    text = value.strip()
+    if text[:1] in ("{", "[") and '"' not in text and len(text) > 2:
+        return (
+            "; its double quotes were lost to a shell: through make, quote the whole -c argument inside CDK_ARGS, "
+            """as in make synth CDK_ARGS="-c 'tags={\\"Team\\": \\"payments\\"}'", """
+            "or set the PAYMENT_FAILOVER_ variable in single quotes"
+        )
+    return ""
+
+
 def text_list(value: Any) -> tuple[str, ...]:
     """A list given as `a,b,c` or as a JSON array, from `-c`, `cdk.json` or the environment alike."""
     if isinstance(value, str) and value.strip().startswith("["):
-        try:
-            value = json.loads(value)
-        except json.JSONDecodeError:
-            raise SettingError(value, 'expected a comma-separated list or a JSON array such as ["a", "b"]') from None
+        value = json_value(value, 'expected a comma-separated list or a JSON array such as ["a", "b"]')
     if isinstance(value, str):
         return tuple(item.strip() for item in value.split(",") if item.strip())
     if isinstance(value, list | tuple) and all(isinstance(item, str) for item in value):
@@ -119,15 +171,35 @@ def _account(value: str) -> str:
     return value
 
 
+# DNS limits: a label has at most 63 octets, a name at most 253 (255 on the wire, with the length bytes). Pages:
+# https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/DomainNameFormat.html (labels up to 63 bytes) and
+# ACM's RequestCertificate reference (a DNS name of at most 253 octets, no label over 63), as published in the
+# SDK model: https://docs.rs/aws-sdk-acm/1.62.0/src/aws_sdk_acm/operation/request_certificate/_request_certificate_input.rs.html
+DNS_LABEL_MAX = 63
+DNS_NAME_MAX = 253
+
+
 def _dns_name(value: str) -> str:
-    labels = value.rstrip(".").lower().split(".")
-    if len(labels) < 2 or len(value) > 253 or not all(_DOMAIN_LABEL.match(label) for label in labels):
+    name = value.rstrip(".").lower()
+    labels = name.split(".")
+    if len(labels) < 2 or not all(_DOMAIN_LABEL.match(label) for label in labels):
         raise SettingError(
             value, "expected a DNS name of ASCII letters, digits and hyphens such as payments.example.com"
         )
-    if not labels[-1].isalpha():
-        raise SettingError(value, "a DNS name must end in an alphabetic top-level domain")
-    return ".".join(labels)
+    long_label = next((label for label in labels if len(label) > DNS_LABEL_MAX), None)
+    if long_label is not None:
+        raise SettingError(
+            value,
+            f"its label {short(long_label)} has {len(long_label)} characters, and a DNS label may have at most "
+            f"{DNS_LABEL_MAX}",
+        )
+    if len(name) > DNS_NAME_MAX:
+        raise SettingError(value, f"it has {len(name)} characters, and a DNS name may have at most {DNS_NAME_MAX}")
+    if not _TOP_LEVEL.match(labels[-1]):
+        raise SettingError(
+            value, "a DNS name must end in a top-level domain of letters, or its xn-- form for an internationalized one"
+        )
+    return name
 
 
 def _hosted_zone_id(value: str) -> str:
@@ -139,8 +211,21 @@ def _hosted_zone_id(value: str) -> str:
 
 
 def _email(value: str | None) -> str | None:
-    if value is not None and not _EMAIL.match(value):
-        raise SettingError(value, "expected an e-mail address such as oncall@example.com")
+    """An address SNS can deliver to (https://docs.aws.amazon.com/sns/latest/dg/sns-email-notifications.html: the
+    endpoint of an email subscription is the address itself, which must confirm): a dot-atom local part of at most
+    64 characters, `@`, and a DNS name with a top-level domain, at most 254 characters in all (RFC 5321)."""
+    if value is None:
+        return None
+    local, at, domain = value.rpartition("@")
+    sentence = "expected an e-mail address such as oncall@example.com"
+    if not at or not _EMAIL_LOCAL.match(local) or len(local) > EMAIL_LOCAL_MAX:
+        raise SettingError(value, sentence)
+    try:
+        _dns_name(domain)
+    except SettingError:
+        raise SettingError(value, sentence) from None
+    if domain.endswith(".") or len(value) > EMAIL_MAX:
+        raise SettingError(value, f"{sentence}, of at most {EMAIL_MAX} characters")
     return value
 
 
@@ -152,33 +237,66 @@ def certificate_parts(arn: str) -> tuple[str, str]:
     return match["region"], match["account"]
 
 
+_TAG_RULE = (
+    "tag keys must be 1-128 and values 1-256 letters, digits, spaces or _.:/=+-@, keys may not start with 'aws:'"
+)
+
+
 def _tag_pairs(value: Any) -> tuple[tuple[str, str], ...]:
     """User tags merged over the default tags: a key given here replaces the default's value."""
     if isinstance(value, str):
-        try:
-            value = json.loads(value, object_pairs_hook=_refuse_duplicate_keys)
-        except json.JSONDecodeError:
-            raise SettingError(value, 'expected a JSON object such as {"Team": "payments"}') from None
+        value = json_value(value, 'expected a JSON object such as {"Team": "payments"}')
     if not isinstance(value, dict):
         raise SettingError(value, 'expected a JSON object such as {"Team": "payments"}')
     for key, tag_value in value.items():
         if not isinstance(tag_value, str):
-            raise SettingError({key: tag_value}, f'tag values are strings, so write {{"{key}": "{tag_value}"}}')
-        if not _TAG_KEY.match(key) or not _TAG_VALUE.match(tag_value):
             raise SettingError(
-                {key: tag_value},
-                "tag keys must be 1-128 and values 0-256 letters, digits, spaces or _.:/=+-@, "
-                "keys may not start with 'aws:'",
+                {key: tag_value}, f"tag values are strings, so write {json.dumps({key: json.dumps(tag_value)})}"
             )
-    return tuple({**dict(defaults.TAGS), **value}.items())
+        # An empty value is a valid tag elsewhere, but CloudWatch alarms and SSM documents (both in this app) refuse
+        # one: CloudFormation's schema for their Tag.Value has a minimum length of 1.
+        if (
+            not key
+            or not tag_value
+            or len(key) > TAG_KEY_MAX
+            or len(tag_value) > TAG_VALUE_MAX
+            or not _TAG_TEXT.match(key)
+            or not _TAG_TEXT.match(tag_value)
+            or key.lower().startswith("aws:")
+        ):
+            raise SettingError({short(key): short(tag_value)}, _TAG_RULE)
+    merged = {**dict(defaults.TAGS), **value}
+    if len(merged) > MAX_TAGS:
+        raise SettingError(
+            Verbatim(f"{len(value)} tags"),
+            f"with the {len(defaults.TAGS)} default tags that makes {len(merged)}, and a resource may carry "
+            f"{TAGS_PER_RESOURCE} tags of which the CDK already uses {APP_TAGS_PER_RESOURCE} on the subnets: give at "
+            f"most {MAX_TAGS - len(defaults.TAGS)} tags of your own (or {MAX_TAGS} counting Environment and "
+            "FailoverEnabled)",
+        )
+    return tuple(merged.items())
 
 
 def _refuse_duplicate_keys(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
     keys = [key for key, _ in pairs]
     for key in keys:
         if keys.count(key) > 1:
-            raise SettingError(dict(pairs), f"the tag key {key!r} is given twice; give each key once")
+            raise SettingError(dict(pairs), f"the key {key!r} is given twice; give each key once")
     return dict(pairs)
+
+
+class Verbatim(str):
+    """A value a sentence shows as it is, without quotes (a count, say, rather than what the user typed)."""
+
+    def __repr__(self) -> str:
+        return str(self)
+
+
+def short(value: Any, limit: int = 160) -> Any:
+    """A value as a sentence may echo it: a long string is cut, with its length, so a message stays one line."""
+    if isinstance(value, str) and len(value) > limit:
+        return f"{value[: limit - 10]}…({len(value)} characters)"
+    return value
 
 
 def choice_map(keys: tuple[str, ...], choices: tuple[str, ...]) -> Callable[[Any], tuple[tuple[str, str], ...]]:
@@ -190,10 +308,7 @@ def choice_map(keys: tuple[str, ...], choices: tuple[str, ...]) -> Callable[[Any
 
     def parse(value: Any) -> tuple[tuple[str, str], ...]:
         if isinstance(value, str):
-            try:
-                value = json.loads(value)
-            except json.JSONDecodeError:
-                raise SettingError(value, allowed) from None
+            value = json_value(value, allowed)
         if not isinstance(value, dict) or any(k not in keys or v not in choices for k, v in value.items()):
             raise SettingError(value, allowed)
         return tuple(value.items())
@@ -243,7 +358,7 @@ def is_reserved_domain(name: str) -> bool:
 
 Text = Annotated[str, BeforeValidator(_text)]
 OptionalText = Annotated[str | None, BeforeValidator(_optional_text)]
-WholeNumber = Annotated[int, BeforeValidator(_whole_number)]
+WholeNumber = Annotated[int, BeforeValidator(whole_number)]
 Flag = Annotated[bool, BeforeValidator(_flag)]
 TextList = Annotated[tuple[str, ...], BeforeValidator(text_list)]
 Suffix = Annotated[str, BeforeValidator(_text), AfterValidator(_suffix)]

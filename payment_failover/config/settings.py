@@ -30,6 +30,7 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 
 from payment_failover.config import defaults, geography, images, instance_types
+from payment_failover.config import setting_types as type_limits
 from payment_failover.config import waf_rules as waf
 from payment_failover.config.instance_types import Architecture
 from payment_failover.config.setting_types import (
@@ -56,10 +57,13 @@ from payment_failover.config.setting_types import (
     choice_map,
     example_findings,
     in_range,
+    json_value,
     one_of,
+    short,
     text_list,
+    whole_number,
 )
-from payment_failover.config.sources import ConfigError, Sources, env_var, read_sources
+from payment_failover.config.sources import ConfigError, Sources, closest_key, env_var, read_sources
 
 __all__ = ["ConfigError", "Settings", "context_keys", "env_var", "load_settings"]
 
@@ -74,9 +78,17 @@ NOT_INHERITED = frozenset(
 )
 _OVERLAY_EXAMPLE = 'expected a JSON object such as {"minCapacity": "6", "instanceType": "t3.small"}'
 
-# The balance rule of R5: at least 2 and at most 3 instances per Availability Zone.
+# The balance rule of R5: at least 2 and at most 3 instances per Availability Zone at rest. A deployment launches
+# each new batch above minCapacity, so maxCapacity must exceed it (CloudFormation's UpdatePolicy attribute page:
+# MinInstancesInService must be less than the group's MaxSize). At 3 per AZ at rest (minCapacity 9) the group
+# may therefore grow to one more per AZ (12), for a deployment's batch and for scale-out.
 MIN_PER_AZ = 2
 MAX_PER_AZ = 3
+BATCH_PER_AZ = 1
+# ACM puts a new certificate's first name (its Common Name) in a field of at most 64 characters (RFC 5280); the
+# other names, up to 253, go in the Subject Alternative Names. ACM RequestCertificate reference, as published in the
+# SDK model: https://docs.rs/aws-sdk-acm/1.62.0/src/aws_sdk_acm/operation/request_certificate/_request_certificate_input.rs.html
+ACM_FIRST_NAME_MAX = 64
 
 
 def setting(default: Any, allowed: str, *, shown: str | None = None) -> Any:
@@ -132,9 +144,15 @@ class Settings(BaseModel):
         },
         validate_default=True,
     )
-    min_capacity: WholeNumber = setting(defaults.MIN_CAPACITY, "a multiple of 3, from 2 to 3 per AZ (6-9)")
-    max_capacity: WholeNumber = setting(
-        defaults.MAX_CAPACITY, "above `minCapacity` (room for a deployment's new batch), at most 3 per AZ (9)"
+    min_capacity: WholeNumber = setting(
+        defaults.MIN_CAPACITY, "a multiple of 3, from 2 to 3 per AZ (6-9): `9` keeps 3 per AZ at rest"
+    )
+    max_capacity: int = Field(
+        None,
+        description="above `minCapacity` (room for a deployment's new batch): at most 3 per AZ (9), or 4 per AZ "
+        "(12) when `minCapacity` is 9",
+        json_schema_extra={"shown": "`9`; `12` when `minCapacity` is 9"},
+        validate_default=True,
     )
     health_check_interval_seconds: Annotated[
         WholeNumber, AfterValidator(in_range(ALB_INTERVAL_RANGE, "an ALB target group accepts {low} to {high} seconds"))
@@ -211,14 +229,6 @@ class Settings(BaseModel):
                 raise SettingError(az, f"the Availability Zones of {region} are {', '.join(existing)}")
         return azs
 
-    @field_validator("domain_name")
-    @classmethod
-    def _inside_the_zone(cls, domain: str, info: ValidationInfo) -> str:
-        zone = info.data.get("hosted_zone_name", defaults.HOSTED_ZONE_NAME)
-        if domain != zone and not domain.endswith("." + zone):
-            raise SettingError(domain, f"the domain must be inside the hosted zone {zone}")
-        return domain
-
     @field_validator("certificate_arn")
     @classmethod
     def _certificate_of_this_stack(cls, arn: str | None, info: ValidationInfo) -> str | None:
@@ -289,24 +299,15 @@ class Settings(BaseModel):
             )
         return minimum
 
-    @field_validator("max_capacity")
+    @field_validator("max_capacity", mode="before")
     @classmethod
-    def _balanced_maximum(cls, maximum: int, info: ValidationInfo) -> int:
+    def _maximum_or_its_default(cls, value: Any, info: ValidationInfo) -> int:
+        """maxCapacity as given, or its default: 3 per AZ, or one per AZ above a minCapacity already at 3 per AZ."""
+        if value is not None:
+            return whole_number(value)
         zones = len(info.data.get("availability_zones") or ()) or geography.REQUIRED_AZS
-        if maximum > MAX_PER_AZ * zones:
-            raise SettingError(
-                maximum, f"it may be at most {MAX_PER_AZ} per Availability Zone ({MAX_PER_AZ * zones}) to stay balanced"
-            )
-        minimum = info.data.get("min_capacity", defaults.MIN_CAPACITY)
-        if maximum <= minimum:
-            # A rolling deployment keeps minCapacity in service and launches each new batch above it; CloudFormation
-            # requires MinInstancesInService < MaxSize (UpdatePolicy attribute page, R16).
-            raise SettingError(
-                maximum,
-                f"it must exceed minCapacity ({minimum}) so a deployment can launch new instances "
-                "before it retires old ones",
-            )
-        return maximum
+        minimum: int = info.data.get("min_capacity", defaults.MIN_CAPACITY)
+        return max(defaults.MAX_CAPACITY, minimum + BATCH_PER_AZ * zones)
 
     @field_validator("dns_health_check_regions")
     @classmethod
@@ -329,7 +330,7 @@ class Settings(BaseModel):
         if deploy and findings:
             raise DeployRefusedError(
                 f"Refusing to deploy with example values ({'; '.join(findings)}): set your real account, hosted "
-                "zone and domain (see README, 'Deploy for real')."
+                "zone and domain (see docs/deploy-and-teardown.md, 'Deploy for real')."
             )
         return deploy
 
@@ -353,13 +354,92 @@ class Settings(BaseModel):
             return None
         if info.data.get("standby_region") is None:
             raise SettingError(overlay, "set standbyRegion too, or leave standbySettings unset")
+        differ = f"the standby may differ only in {', '.join(STANDBY_OVERLAY)}"
         for key in overlay:
-            if key not in STANDBY_OVERLAY:
-                raise SettingError(
-                    overlay,
-                    f"{key} is shared by both regions (the standby may differ only in {', '.join(STANDBY_OVERLAY)})",
-                )
+            if key in STANDBY_OVERLAY:
+                continue
+            if key == "region":
+                raise SettingError(overlay, "the standby's region is set by standbyRegion, not inside standbySettings")
+            if key in KEYS:
+                raise SettingError(overlay, f"{key} is shared by both regions ({differ})")
+            closest = closest_key(key, STANDBY_OVERLAY) or closest_key(key, KEYS)
+            hint = f"did you mean '{closest}'?" if closest else f"{differ}"
+            raise SettingError(overlay, f"{key} is not a setting; {hint}")
         return overlay
+
+    @model_validator(mode="after")
+    def _rules_between_keys(self, info: ValidationInfo) -> Settings:
+        """The rules that relate two keys, on the whole resolved configuration, defaults included.
+
+        The sentence names the key the user set; when the conflict comes from a default, it names the key that
+        was set and says which other key to set. `given` is what the user set for this object (for a standby: its
+        own overlay, not what it inherits).
+        """
+        given: set[str] = set((info.context or {}).get("given", self.model_fields_set))
+        zone, domain = self.hosted_zone_name, self.domain_name
+        if domain != zone and not domain.endswith("." + zone):
+            if "domain_name" in given:
+                raise SettingError(domain, f"the domain must be inside the hosted zone {zone}", key="domainName")
+            raise SettingError(
+                zone,
+                f"domainName keeps its default {domain}, which is outside this zone: set domainName to a name "
+                f"inside {zone} too",
+                key="hostedZoneName",
+            )
+        if self.certificate_arn is None and len(domain) > ACM_FIRST_NAME_MAX:
+            raise SettingError(
+                short(domain),
+                f"it has {len(domain)} characters, and the certificate this app requests names it first, where ACM "
+                f"allows {ACM_FIRST_NAME_MAX}: use a shorter domainName, or set certificateArn to a certificate "
+                "that covers it",
+                key="domainName",
+            )
+        regional = f"{self.region}.{domain}"
+        if len(regional) > type_limits.DNS_NAME_MAX:
+            raise SettingError(
+                short(domain),
+                f"the region's own name {short(regional)} would have {len(regional)} characters, and a DNS name may "
+                f"have at most {type_limits.DNS_NAME_MAX}",
+                key="domainName",
+            )
+        self._check_capacity(given)
+        if self.deploy and self.alarm_email is None:
+            raise WholeSentenceError(
+                "Refusing to deploy without an alarm destination: the failover topics would tell nobody; set "
+                "alarmEmail (context key or PAYMENT_FAILOVER_ALARM_EMAIL) to the on-call address."
+            )
+        return self
+
+    def _check_capacity(self, given: set[str]) -> None:
+        zones = len(self.availability_zones)
+        minimum, maximum = self.min_capacity, self.max_capacity
+        ceiling = max(MAX_PER_AZ * zones, minimum + BATCH_PER_AZ * zones)
+        if minimum < maximum <= ceiling:
+            return
+        if "max_capacity" not in given:
+            # Only inherited (a standby's) or derived maxima get here: the user set minCapacity alone.
+            raise SettingError(
+                minimum,
+                f"maxCapacity is {maximum} here, and it must exceed minCapacity so a deployment can launch new "
+                f"instances before it retires old ones: set maxCapacity too (up to {ceiling})",
+                key="minCapacity",
+            )
+        if maximum > ceiling:
+            allowed = f"it may be at most {MAX_PER_AZ} per Availability Zone ({MAX_PER_AZ * zones}) to stay balanced"
+            if ceiling > MAX_PER_AZ * zones:
+                allowed = (
+                    f"with minCapacity {minimum} it may be at most {ceiling} ({BATCH_PER_AZ} more per Availability "
+                    "Zone, for a deployment's new batch)"
+                )
+            raise SettingError(maximum, allowed, key="maxCapacity")
+        # A rolling deployment keeps minCapacity in service and launches each new batch above it; CloudFormation
+        # requires MinInstancesInService < MaxSize (UpdatePolicy attribute page, R16).
+        raise SettingError(
+            maximum,
+            f"it must exceed minCapacity ({minimum}) so a deployment can launch new instances "
+            "before it retires old ones",
+            key="maxCapacity",
+        )
 
     @model_validator(mode="wrap")
     @classmethod
@@ -373,8 +453,9 @@ class Settings(BaseModel):
         inherited = {key: value for key, value in data.items() if _alias(key) not in NOT_INHERITED}
         values = {**inherited, **overlay, "region": primary.standby_region}
         origins = {key: f"standbySettings key '{key}'" for key in overlay} | {"region": "context key 'standbyRegion'"}
+        given = {_field_name(key) for key in overlay} | {"region"}
         try:
-            standby = Settings.model_validate(values)
+            standby = Settings.model_validate(values, context={"given": given})
         except ValidationError as error:
             raise WholeSentenceError(str(config_error(error, Sources(values, origins)))) from None
         return primary.model_copy(update={"standby": standby})
@@ -406,10 +487,7 @@ def _json_object(value: Any) -> dict[str, Any]:
     if value is None:
         return {}
     if isinstance(value, str):
-        try:
-            value = json.loads(value) if value.strip() else {}
-        except json.JSONDecodeError:
-            raise SettingError(value, _OVERLAY_EXAMPLE) from None
+        value = json_value(value, _OVERLAY_EXAMPLE) if value.strip() else {}
     if not isinstance(value, dict):
         raise SettingError(value, _OVERLAY_EXAMPLE)
     return value
@@ -418,6 +496,11 @@ def _json_object(value: Any) -> dict[str, Any]:
 def _alias(key: str) -> str:
     field = Settings.model_fields.get(key)
     return (field.alias or key) if field else key
+
+
+def _field_name(key: str) -> str:
+    """The field behind a context key: minCapacity → min_capacity."""
+    return next((name for name, field in Settings.model_fields.items() if field.alias == key), key)
 
 
 def _check_region(region: str) -> str:
@@ -466,9 +549,12 @@ def config_error(error: ValidationError, sources: Sources) -> ConfigError:
         return ConfigError(str(cause))
     key = str(first["loc"][0]) if first["loc"] else "?"
     if isinstance(cause, SettingError):
+        key = cause.key or key
         end = "" if cause.allowed.endswith("?") else "."
-        return ConfigError(f"Invalid {sources.origin(key)}: {cause.value!r} is not allowed; {cause.allowed}{end}")
-    return ConfigError(f"Invalid {sources.origin(key)}: {first.get('input')!r} is not allowed; {first['msg']}.")
+        return ConfigError(
+            f"Invalid {sources.origin(key)}: {short(cause.value)!r} is not allowed; {cause.allowed}{end}"
+        )
+    return ConfigError(f"Invalid {sources.origin(key)}: {short(first.get('input'))!r} is not allowed; {first['msg']}.")
 
 
 def markdown_table(model: type[BaseModel] = Settings) -> str:

@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 ENV_PREFIX = "PAYMENT_FAILOVER_"
+# Where a user finds every setting: messages that send the user to the documentation name this page.
+CONFIGURATION_DOCS = "docs/configuration.md"
 # Read by the integration tests only (README, Verify a real deployment), never by the app.
 TEST_ENV_PREFIX = ENV_PREFIX + "IT_"
 # Context keys that belong to the CDK rather than to this app: feature flags ("@aws-cdk/..."), the CLI's own
@@ -66,7 +68,7 @@ def read_sources(context: Mapping[str, Any], environ: Mapping[str, str], known: 
 def unknown_key(where: str, value: Any, name: str, known: Collection[str], *, env: bool = False) -> ConfigError:
     """One sentence for a key that is not a setting, with the closest real key when there is one."""
     closest = closest_key(name, known)
-    hint = f"did you mean {closest if env else repr(closest)}?" if closest else "see the README's Configuration table"
+    hint = f"did you mean {closest if env else repr(closest)}?" if closest else f"see {CONFIGURATION_DOCS}"
     return ConfigError(f"Unknown {where} with value {value!r}: this app has no such setting; {hint}")
 
 

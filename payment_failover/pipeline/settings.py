@@ -16,9 +16,16 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationError, ValidationInfo, field_validator
 
 from payment_failover.config import defaults, geography
-from payment_failover.config.setting_types import Account, SettingError, Text, WholeSentenceError
+from payment_failover.config.setting_types import Account, SettingError, Text, WholeSentenceError, json_value
 from payment_failover.config.settings import KEYS, Settings, config_error, settings_from_sources
-from payment_failover.config.sources import ConfigError, Sources, closest_key, env_var, read_sources
+from payment_failover.config.sources import (
+    CONFIGURATION_DOCS,
+    ConfigError,
+    Sources,
+    closest_key,
+    env_var,
+    read_sources,
+)
 
 PACKAGE_JSON = Path(__file__).resolve().parents[2] / "package.json"
 DEFAULT_BRANCH = "main"
@@ -75,10 +82,7 @@ def _region(region: str) -> str:
 
 def _json_object(value: Any) -> dict[str, Any]:
     if isinstance(value, str):
-        try:
-            value = json.loads(value)
-        except json.JSONDecodeError:
-            raise SettingError(value, _STAGE_EXAMPLE) from None
+        value = json_value(value, _STAGE_EXAMPLE)
     if not isinstance(value, dict):
         raise SettingError(value, _STAGE_EXAMPLE)
     return value
@@ -129,7 +133,7 @@ class PipelineSettings(BaseModel):
                 raise SettingError(overlay, "deploy cannot be set per stage, because every pipeline stage deploys")
             if name not in OVERRIDABLE:
                 closest = closest_key(name, OVERRIDABLE)
-                hint = f"did you mean '{closest}'?" if closest else "the README's Configuration table lists the keys"
+                hint = f"did you mean '{closest}'?" if closest else f"{CONFIGURATION_DOCS} lists the keys"
                 raise SettingError(overlay, f"{name} cannot be set per stage; {hint}")
         stage = Sources(
             {**base.values, **overlay, "deploy": True}, {**base.origins, **{n: f"context key '{n}'" for n in overlay}}

@@ -219,6 +219,7 @@ _DEPLOYABLE = {
     "hostedZoneName": "payments-corp.net",
     "domainName": "pay.payments-corp.net",
     "hostedZoneId": "Z0123456789ABCDEFGHIJ",
+    "alarmEmail": "oncall@payments-corp.net",  # deploy=true requires an alarm destination
 }
 # For each setting: (context before, context after) differing in that setting only (plus what it must drag
 # along), or why no other value can be tried. A new setting needs an entry here; the tests name a missing one.
@@ -236,7 +237,7 @@ CHANGES: dict[str, tuple[dict[str, str], dict[str, str]] | str] = {
     ),
     "instanceType": ({}, {"instanceType": "t3.medium"}),
     "imageId": ({}, {"imageId": "ami-0123456789abcdef0"}),
-    "minCapacity": "no other value is valid: a multiple of 3 from 6 to 9 that stays below maxCapacity (at most 9)",
+    "minCapacity": ({}, {"minCapacity": "9"}),
     "maxCapacity": ({}, {"maxCapacity": "8"}),
     "healthCheckIntervalSeconds": ({}, {"healthCheckIntervalSeconds": "10"}),
     "alarmEmail": ({}, {"alarmEmail": "oncall@example.com"}),

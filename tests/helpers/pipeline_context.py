@@ -32,6 +32,8 @@ PIPELINE_CONTEXT: dict[str, Any] = {
     "hostedZoneName": "payments-corp.net",
     "hostedZoneId": "Z0123456789ABCDEFGHIJ",
     "domainName": "pay.dev.payments-corp.net",
+    # A deployed stage must tell someone (deploy=true requires an alarm destination).
+    "alarmEmail": "oncall@payments-corp.net",
     "pipelineAccount": PIPELINE_ACCOUNT,
     "pipelineConnectionArn": CONNECTION_ARN,
     "pipelineRepository": REPOSITORY,

@@ -8,15 +8,21 @@ pass; tests/unit/test_app_entrypoint.py runs the same door as a subprocess under
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 import app
-from payment_failover.config.cli_context import project_context
+from payment_failover.config.cli_context import PROJECT_ROOT as ROOT
+from payment_failover.config.cli_context import misplaced_settings, project_context
 from payment_failover.config.settings import context_keys
-from tests.helpers.pipeline_context import PIPELINE_CONTEXT
+from payment_failover.config.sources import closest_key
+from payment_failover.pipeline.settings import PIPELINE_KEYS
+from tests.helpers.pipeline_context import PIPELINE_CONTEXT, PRODUCTION
 
 SUFFIX_RULE = (
     "use 1-16 lower-case letters, digits or single hyphens, starting with a letter "
@@ -47,7 +53,7 @@ WAF_MODES = (
 WAF_RATE = "AWS WAF takes 10 to 2000000000 requests per client IP per 5 minutes."
 INSTANCE_TYPE = "expected an EC2 instance type such as t3.small or m7g.large."
 TAG_RULE = (
-    "tag keys must be 1-128 and values 0-256 letters, digits, spaces or _.:/=+-@, keys may not start with 'aws:'."
+    "tag keys must be 1-128 and values 1-256 letters, digits, spaces or _.:/=+-@, keys may not start with 'aws:'."
 )
 CERT = "arn:aws:acm:{region}:{account}:certificate/12345678-1234-1234-1234-123456789012"
 REAL = {
@@ -59,7 +65,17 @@ REAL = {
 # Digits that Python's int() and \d accept but the CDK and AWS do not: 123456789012 in two other scripts.
 ARABIC_INDIC = "".join(chr(0x0660 + int(digit)) for digit in "123456789012")
 FULL_WIDTH = "".join(chr(0xFF10 + int(digit)) for digit in "123456789012")
-GUARD_TAIL = ": set your real account, hosted zone and domain (see README, 'Deploy for real')."
+EMAIL = "expected an e-mail address such as oncall@example.com."
+# 65 characters: a valid DNS name, one longer than ACM allows for a certificate's first name.
+LONG_DOMAIN = "payments-gateway-for-the-european-card-acquiring-unit.example.com"
+# 254 characters: every label valid, the whole one longer than a DNS name may be.
+TOO_LONG_NAME = ".".join(["a" * 62] * 4) + ".cc"
+QUOTING = (
+    "; its double quotes were lost to a shell: through make, quote the whole -c argument inside CDK_ARGS, as in "
+    """make synth CDK_ARGS="-c 'tags={\\"Team\\": \\"payments\\"}'", or set the PAYMENT_FAILOVER_ variable """
+    "in single quotes."
+)
+GUARD_TAIL = ": set your real account, hosted zone and domain (see docs/deploy-and-teardown.md, 'Deploy for real')."
 
 
 def invalid(key: str, rest: str, *, where: str = "context key") -> str:
@@ -94,8 +110,7 @@ BAD_CONFIGURATIONS: list[tuple[dict[str, Any], dict[str, str], str]] = [
     (
         {"colour": "blue"},
         {},
-        "Unknown context key 'colour' with value 'blue': this app has no such setting; "
-        "see the README's Configuration table",
+        "Unknown context key 'colour' with value 'blue': this app has no such setting; see docs/configuration.md",
     ),
     (
         {"pipelineBranchName": "main"},
@@ -113,7 +128,7 @@ BAD_CONFIGURATIONS: list[tuple[dict[str, Any], dict[str, str], str]] = [
         {},
         {"PAYMENT_FAILOVER_SUFFIX": "prod"},
         "Unknown environment variable PAYMENT_FAILOVER_SUFFIX with value 'prod': this app has no such setting; "
-        "see the README's Configuration table",
+        "see docs/configuration.md",
     ),
     # --- environmentSuffix ----------------------------------------------------------------------------------
     ({"environmentSuffix": "Prod"}, {}, invalid("environmentSuffix", f"'Prod' is not allowed; {SUFFIX_RULE}")),
@@ -228,7 +243,8 @@ BAD_CONFIGURATIONS: list[tuple[dict[str, Any], dict[str, str], str]] = [
         {},
         invalid(
             "domainName",
-            "'payments.example.123' is not allowed; a DNS name must end in an alphabetic top-level domain.",
+            "'payments.example.123' is not allowed; a DNS name must end in a top-level domain of letters, or its "
+            "xn-- form for an internationalized one.",
         ),
     ),
     ({"hostedZoneName": "localhost"}, {}, invalid("hostedZoneName", f"'localhost' is not allowed; {DNS_NAME}")),
@@ -424,7 +440,7 @@ BAD_CONFIGURATIONS: list[tuple[dict[str, Any], dict[str, str], str]] = [
     (
         {"tags": '{"Team": "a", "Team": "b"}'},
         {},
-        invalid("tags", "{'Team': 'b'} is not allowed; the tag key 'Team' is given twice; give each key once."),
+        invalid("tags", "{'Team': 'b'} is not allowed; the key 'Team' is given twice; give each key once."),
     ),
     (
         {"tags": '{"CostCenter": 42}'},
@@ -615,6 +631,235 @@ BAD_CONFIGURATIONS: list[tuple[dict[str, Any], dict[str, str], str]] = [
         "Invalid context key 'stagingSettings': {'environmentSuffix': 'staging', 'minCapacty': 9} is not allowed; "
         "minCapacty cannot be set per stage; did you mean 'minCapacity'?",
     ),
+    # --- issue 22: rules between keys run on defaults too, and name the key to set ------------------------------
+    (
+        {"minCapacity": "9", "maxCapacity": "9"},
+        {},
+        invalid("maxCapacity", f"9 is not allowed; it must exceed minCapacity (9) {ROOM_TO_DEPLOY}."),
+    ),
+    (
+        {"minCapacity": "9", "maxCapacity": "13"},
+        {},
+        invalid(
+            "maxCapacity",
+            "13 is not allowed; with minCapacity 9 it may be at most 12 (1 more per Availability Zone, for a "
+            "deployment's new batch).",
+        ),
+    ),
+    (
+        {},
+        {"PAYMENT_FAILOVER_MIN_CAPACITY": "9", "PAYMENT_FAILOVER_MAX_CAPACITY": "8"},
+        invalid(
+            "PAYMENT_FAILOVER_MAX_CAPACITY",
+            f"8 is not allowed; it must exceed minCapacity (9) {ROOM_TO_DEPLOY}.",
+            where="environment variable",
+        ),
+    ),
+    (
+        {"standbyRegion": "eu-west-1", "maxCapacity": "8", "standbySettings": '{"minCapacity": "9"}'},
+        {},
+        "Invalid standbySettings key 'minCapacity': 9 is not allowed; maxCapacity is 8 here, and it must exceed "
+        f"minCapacity {ROOM_TO_DEPLOY}: set maxCapacity too (up to 12).",
+    ),
+    (
+        {**PIPELINE_CONTEXT, "productionSettings": {**PRODUCTION, "minCapacity": "9", "maxCapacity": "9"}},
+        {},
+        "In context key 'productionSettings', invalid context key 'maxCapacity': 9 is not allowed; it must exceed "
+        f"minCapacity (9) {ROOM_TO_DEPLOY}.",
+    ),
+    (
+        {"hostedZoneName": "payments-corp.net"},
+        {},
+        invalid(
+            "hostedZoneName",
+            "'payments-corp.net' is not allowed; domainName keeps its default payments.example.com, which is outside "
+            "this zone: set domainName to a name inside payments-corp.net too.",
+        ),
+    ),
+    (
+        {},
+        {"PAYMENT_FAILOVER_HOSTED_ZONE_NAME": "payments-corp.net"},
+        invalid(
+            "PAYMENT_FAILOVER_HOSTED_ZONE_NAME",
+            "'payments-corp.net' is not allowed; domainName keeps its default payments.example.com, which is outside "
+            "this zone: set domainName to a name inside payments-corp.net too.",
+            where="environment variable",
+        ),
+    ),
+    # --- AWS limits: ACM's first name, DNS labels and names, tags per resource, e-mail ----------------------
+    (
+        {"domainName": LONG_DOMAIN},
+        {},
+        invalid(
+            "domainName",
+            f"'{LONG_DOMAIN}' is not allowed; it has 65 characters, and the certificate this app requests names it "
+            "first, where ACM allows 64: use a shorter domainName, or set certificateArn to a certificate that "
+            "covers it.",
+        ),
+    ),
+    (
+        {"domainName": f"{'a' * 64}.example.com"},
+        {},
+        invalid(
+            "domainName",
+            f"'{'a' * 64}.example.com' is not allowed; its label {'a' * 64} has 64 characters, and a DNS label may "
+            "have at most 63.",
+        ),
+    ),
+    (
+        {"hostedZoneName": TOO_LONG_NAME},
+        {},
+        invalid(
+            "hostedZoneName",
+            f"'{TOO_LONG_NAME[:150]}…(254 characters)' is not allowed; it has 254 characters, and a DNS name may have "
+            "at most 253.",
+        ),
+    ),
+    (
+        {"tags": json.dumps({f"Key{i}": "v" for i in range(46)})},
+        {},
+        invalid(
+            "tags",
+            "46 tags is not allowed; with the 2 default tags that makes 48, and a resource may carry 50 tags of which "
+            "the CDK already uses 3 on the subnets: give at most 45 tags of your own (or 47 counting Environment and "
+            "FailoverEnabled).",
+        ),
+    ),
+    ({"tags": '{"Team": ""}'}, {}, invalid("tags", f"{{'Team': ''}} is not allowed; {TAG_RULE}")),
+    ({"tags": json.dumps({"K" * 129: "v"})}, {}, invalid("tags", f"{{{'K' * 129!r}: 'v'}} is not allowed; {TAG_RULE}")),
+    (
+        {"tags": json.dumps({"Team": "v" * 257})},
+        {},
+        invalid("tags", f"{{'Team': {'v' * 150 + '…(257 characters)'!r}}} is not allowed; {TAG_RULE}"),
+    ),
+    (
+        {"tags": '{"Production": true}'},
+        {},
+        invalid(
+            "tags", """{'Production': True} is not allowed; tag values are strings, so write {"Production": "true"}."""
+        ),
+    ),
+    ({"alarmEmail": "on..call@corp.net"}, {}, invalid("alarmEmail", f"'on..call@corp.net' is not allowed; {EMAIL}")),
+    ({"alarmEmail": ".oncall@corp.net"}, {}, invalid("alarmEmail", f"'.oncall@corp.net' is not allowed; {EMAIL}")),
+    ({"alarmEmail": "oncall@-corp.net"}, {}, invalid("alarmEmail", f"'oncall@-corp.net' is not allowed; {EMAIL}")),
+    ({"alarmEmail": "oncall@corp..net"}, {}, invalid("alarmEmail", f"'oncall@corp..net' is not allowed; {EMAIL}")),
+    ({"alarmEmail": "oncall@corp.n3t"}, {}, invalid("alarmEmail", f"'oncall@corp.n3t' is not allowed; {EMAIL}")),
+    (
+        {"alarmEmail": f"{'a' * 65}@corp.net"},
+        {},
+        invalid("alarmEmail", f"'{'a' * 65}@corp.net' is not allowed; {EMAIL}"),
+    ),
+    # --- empty values mean "unset" only where docs/configuration.md says so --------------------------------
+    (
+        {},
+        {"PAYMENT_FAILOVER_ZONAL_AUTOSHIFT": ""},
+        invalid(
+            "PAYMENT_FAILOVER_ZONAL_AUTOSHIFT",
+            "'' is not allowed; expected true or false.",
+            where="environment variable",
+        ),
+    ),
+    ({"deploy": ""}, {}, invalid("deploy", "'' is not allowed; expected true or false.")),
+    ({"minCapacity": ""}, {}, invalid("minCapacity", f"'' is not allowed; {WHOLE}")),
+    ({"environmentSuffix": ""}, {}, invalid("environmentSuffix", f"'' is not allowed; {SUFFIX_RULE}")),
+    # --- deploy=true must tell someone ---------------------------------------------------------------------
+    (
+        {**REAL, "deploy": "true"},
+        {},
+        "Refusing to deploy without an alarm destination: the failover topics would tell nobody; set alarmEmail "
+        "(context key or PAYMENT_FAILOVER_ALARM_EMAIL) to the on-call address.",
+    ),
+    # --- duplicate keys in every JSON setting; huge numbers ------------------------------------------------
+    (
+        {"wafRuleModes": '{"common": "count", "common": "block"}'},
+        {},
+        invalid(
+            "wafRuleModes", "{'common': 'block'} is not allowed; the key 'common' is given twice; give each key once."
+        ),
+    ),
+    (
+        {"standbyRegion": "eu-west-1", "standbySettings": '{"minCapacity": "6", "minCapacity": "9"}'},
+        {},
+        invalid(
+            "standbySettings",
+            "{'minCapacity': '9'} is not allowed; the key 'minCapacity' is given twice; give each key once.",
+        ),
+    ),
+    (
+        {**PIPELINE_CONTEXT, "stagingSettings": '{"environmentSuffix": "staging", "environmentSuffix": "qa"}'},
+        {},
+        invalid(
+            "stagingSettings",
+            "{'environmentSuffix': 'qa'} is not allowed; the key 'environmentSuffix' is given twice; give each key "
+            "once.",
+        ),
+    ),
+    (
+        {"minCapacity": "9" * 5000},
+        {},
+        invalid(
+            "minCapacity",
+            "'99999999999999…(5000 characters)' is not allowed; expected a whole number of at most 10 digits.",
+        ),
+    ),
+    (
+        {"wafRateLimit": 10**30},
+        {},
+        invalid(
+            "wafRateLimit",
+            "'10000000000000…(31 characters)' is not allowed; expected a whole number of at most 10 digits.",
+        ),
+    ),
+    # --- overlays: typos get the closest key, region points to standbyRegion -------------------------------
+    (
+        {"standbyRegion": "eu-west-1", "standbySettings": '{"minCapacty": "9"}'},
+        {},
+        invalid(
+            "standbySettings",
+            "{'minCapacty': '9'} is not allowed; minCapacty is not a setting; did you mean 'minCapacity'?",
+        ),
+    ),
+    (
+        {"standbyRegion": "eu-west-1", "standbySettings": '{"region": "eu-west-2"}'},
+        {},
+        invalid(
+            "standbySettings",
+            "{'region': 'eu-west-2'} is not allowed; the standby's region is set by standbyRegion, not inside "
+            "standbySettings.",
+        ),
+    ),
+    (
+        {"standbyRegion": "eu-west-1", "standbySettings": '{"colour": "blue"}'},
+        {},
+        invalid(
+            "standbySettings",
+            "{'colour': 'blue'} is not allowed; colour is not a setting; the standby may differ only in "
+            "availabilityZones, certificateArn, instanceType, imageId, minCapacity, maxCapacity.",
+        ),
+    ),
+    # --- JSON whose quotes a shell stripped -----------------------------------------------------------------
+    (
+        {"tags": "{Team:payments}"},
+        {},
+        invalid(
+            "tags",
+            """'{Team:payments}' is not allowed; expected a JSON object such as {"Team": "payments"}""" + QUOTING,
+        ),
+    ),
+    (
+        {"wafRuleModes": "{common:count}"},
+        {},
+        invalid("wafRuleModes", f"'{{common:count}}' is not allowed; {WAF_MODES[:-1]}{QUOTING}"),
+    ),
+    (
+        {"standbyRegion": "eu-west-1", "standbySettings": "{minCapacity:6}"},
+        {},
+        invalid(
+            "standbySettings",
+            """'{minCapacity:6}' is not allowed; expected a JSON object such as {"minCapacity": "6", "instanceType": """
+            '"t3.small"}' + QUOTING,
+        ),
+    ),
 ]
 
 
@@ -662,3 +907,86 @@ def test_a_good_configuration_through_the_same_door_synthesizes(tmp_path: Path, 
     """The control cases: the harness itself does not make every configuration fail."""
     assert _run_app(tmp_path, context, {}) == 0
     assert sorted(p.name for p in tmp_path.glob("assembly-*")) == ["assembly-PaymentFailover-ok"]
+
+
+@pytest.mark.parametrize(
+    ("top_level", "sentence"),
+    [
+        (
+            {"minCapacity": "9"},
+            "cdk.json sets 'minCapacity' at its top level, where the CDK CLI ignores it: move it into cdk.json's "
+            '"context" object.',
+        ),
+        (
+            {"stagingSettings": {"environmentSuffix": "staging"}},
+            "cdk.json sets 'stagingSettings' at its top level, where the CDK CLI ignores it: move it into cdk.json's "
+            '"context" object.',
+        ),
+        (
+            {"min_capacity": 9},
+            "cdk.json sets 'min_capacity' (the setting is 'minCapacity') at its top level, where the CDK CLI ignores "
+            'it: move it into cdk.json\'s "context" object.',
+        ),
+    ],
+    ids=["setting", "pipeline-setting", "near-spelling"],
+)
+def test_a_setting_outside_cdk_json_context_is_refused_not_ignored(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], top_level: dict[str, Any], sentence: str
+) -> None:
+    project = json.loads((ROOT / "cdk.json").read_text(encoding="utf-8"))
+    cdk_json = tmp_path / "cdk.json"
+    cdk_json.write_text(json.dumps({**project, **top_level}), encoding="utf-8")
+    out = tmp_path / "out"
+    assert app.main(context=project_context({}), outdir=str(out), environ={}, cdk_json=cdk_json) == 2
+    assert capsys.readouterr().err == f"payment-failover: {sentence}\n"
+    assert not out.exists()
+
+
+def test_the_cli_own_cdk_json_keys_are_not_mistaken_for_settings() -> None:
+    """The keys the CDK CLI reads from cdk.json (its `--` options in camelCase) never resemble a setting."""
+    cli_keys = [
+        "app",
+        "build",
+        "watch",
+        "output",
+        "requireApproval",
+        "versionReporting",
+        "pathMetadata",
+        "assetMetadata",
+        "profile",
+        "toolkitStackName",
+        "toolkitBucket",
+        "staging",
+        "notices",
+        "lookups",
+        "language",
+        "plugin",
+        "hotswap",
+        "rollback",
+        "ci",
+        "debug",
+        "ignoreErrors",
+        "json",
+        "verbose",
+        "strict",
+        "assetParallelism",
+        "assetPrebuild",
+        "progress",
+        "unstable",
+    ]
+    assert [key for key in cli_keys if closest_key(key, (*context_keys(), *PIPELINE_KEYS))] == []
+    assert misplaced_settings(context_keys(), cdk_json=ROOT / "cdk.json") is None
+
+
+def test_a_refused_configuration_loads_neither_aws_cdk_nor_jsii() -> None:
+    """The settings path imports no construct module: a refusal answers before jsii starts (app.py's promise)."""
+    probe = (
+        "import sys, app\n"
+        "code = app.main(context={'minCapacity': '7'}, outdir='/nonexistent', environ={})\n"
+        "loaded = sorted(m for m in sys.modules if m.split('.')[0] in ('aws_cdk', 'jsii', 'constructs', 'cdk_nag'))\n"
+        "print(code, loaded)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, timeout=60, check=False
+    )
+    assert result.stdout.strip() == "2 []"

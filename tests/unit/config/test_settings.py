@@ -136,6 +136,7 @@ def test_deploy_accepts_real_values() -> None:
     settings = load_settings(
         {
             "deploy": True,
+            "alarmEmail": "oncall@corp.payments-co.org",
             "account": "210987654321",
             "hostedZoneId": "Z0REALZONE",
             "hostedZoneName": "corp.payments-co.org",

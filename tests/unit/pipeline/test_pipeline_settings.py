@@ -90,6 +90,7 @@ def test_r14_cli_context_strings_and_environment_variables_work_like_cdk_json() 
         "PAYMENT_FAILOVER_PRODUCTION_SETTINGS": json.dumps(PRODUCTION),
         "PAYMENT_FAILOVER_HOSTED_ZONE_NAME": "payments-corp.net",
         "PAYMENT_FAILOVER_HOSTED_ZONE_ID": "Z0123456789ABCDEFGHIJ",
+        "PAYMENT_FAILOVER_ALARM_EMAIL": "oncall@payments-corp.net",
     }
     from_environment = load_pipeline_settings({}, environ)
     assert from_cli == from_environment == pipeline_settings()

@@ -59,6 +59,7 @@ CHANGED: dict[str, dict[str, str]] = {
     "wafRateLimit": {"wafRateLimit": "500"},
     "deploy": {
         "deploy": "true",
+        "alarmEmail": "oncall@payments-corp.net",
         "account": "210987654321",
         "hostedZoneId": "Z0REALZONE",
         "hostedZoneName": "payments-corp.net",
