@@ -27,6 +27,10 @@ class PaymentFailoverStage(Stage):
         self.standby: ServiceStack | None = None
         if settings.standby is not None:
             self.standby = ServiceStack(self, "Standby", settings=settings.standby, names=names.for_standby())
+            # Region by region (R20): the standby deploys only once the primary has, in `cdk deploy` and in the
+            # pipeline alike (CDK Pipelines deploys a Stage's stacks in dependency order:
+            # https://docs.aws.amazon.com/cdk/api/v2/docs/aws-cdk-lib.pipelines.StageDeployment.html).
+            self.standby.add_stack_dependency(self.service)
         self.regional = [stack for stack in (self.service, self.standby) if stack is not None]
         self.global_dns = GlobalDnsStack(self, "GlobalDns", settings=settings, names=names, regional=self.regional)
         # Deployable environments (deploy=true: `make deploy` and every pipeline stage) refuse the deletion of

@@ -20,3 +20,6 @@ DNS_HEALTH_CHECK_INTERVAL_SECONDS = 10
 DNS_FAILURE_THRESHOLD = 3
 DNS_HEALTH_CHECK_REGIONS = ("eu-west-1", "us-east-1", "ap-southeast-1")
 TAGS = (("Environment", "Production"), ("FailoverEnabled", "true"))
+# The longest request the sample service answers is well under a second; 30 s is ELB's deregistration delay this
+# tier has always used.
+DRAIN_SECONDS = 30

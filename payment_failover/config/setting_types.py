@@ -80,6 +80,8 @@ LATENCY_MS_RANGE = (1, 60_000)
 ERROR_RATE_RANGE = (1, 100)
 DNS_INTERVALS = (10, 30)
 DNS_FAILURE_THRESHOLD_RANGE = (1, 10)
+# ELB's deregistration delay attribute (deregistration_delay.timeout_seconds) accepts 0-3600 seconds.
+DRAIN_SECONDS_RANGE = (1, 3600)
 
 # AWS documentation's example account ids: never a real deployment.
 EXAMPLE_ACCOUNTS = frozenset({defaults.ACCOUNT, "111122223333", "444455556666", "777788889999", "012345678901"})

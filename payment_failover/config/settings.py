@@ -37,6 +37,7 @@ from payment_failover.config.setting_types import (
     ALB_INTERVAL_RANGE,
     DNS_FAILURE_THRESHOLD_RANGE,
     DNS_INTERVALS,
+    DRAIN_SECONDS_RANGE,
     ERROR_RATE_RANGE,
     LATENCY_MS_RANGE,
     Account,
@@ -196,6 +197,18 @@ class Settings(BaseModel):
             in_range(waf.RATE_LIMIT_RANGE, "AWS WAF takes {low} to {high} requests per client IP per 5 minutes")
         ),
     ] = setting(waf.RATE_LIMIT_PER_5_MINUTES, "10-2000000000 requests per client IP per 5 minutes (AWS WAF rate rule)")
+    # R20: one drain time from which the deregistration delay, the service's stop timeout and the termination
+    # lifecycle hook's timeout all follow (components/fleet/drain.py).
+    drain_seconds: Annotated[
+        WholeNumber,
+        AfterValidator(
+            in_range(DRAIN_SECONDS_RANGE, "use {low} to {high} seconds (a deregistration delay is at most 3600)")
+        ),
+    ] = setting(
+        defaults.DRAIN_SECONDS,
+        "1-3600: the longest request the service answers, in seconds; requests in flight get this long to finish "
+        "when an instance stops",
+    )
     deploy: Flag = setting(False, "`true` refuses example values (set by `make deploy` and every pipeline stage)")
     standby_region: OptionalText = setting(
         None,

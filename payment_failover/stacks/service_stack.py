@@ -20,6 +20,8 @@ from payment_failover.components.edge.dns_failover import RegionalEndpoint, regi
 from payment_failover.components.edge.load_balancer import HealthCheckTiming, LoadBalancer
 from payment_failover.components.edge.web_firewall import WebFirewall
 from payment_failover.components.fleet.compute import Compute
+from payment_failover.components.fleet.drain import DrainTiming
+from payment_failover.components.fleet.graceful_stop import GracefulStop
 from payment_failover.components.fleet.instance_logs import InstanceLogs
 from payment_failover.components.fleet.rollout import RolloutTiming
 from payment_failover.components.network.endpoints import ServiceEndpoints
@@ -119,7 +121,12 @@ class ServiceStack(ZonalStack):
             certificate_name=names.certificate,
         )
         self.access_logs = AccessLogBucket(self, "AccessLogs")
-        self.health_check = HealthCheckTiming(interval_seconds=settings.health_check_interval_seconds)
+        # One drain setting gives the deregistration delay, the service's stop and the termination hook (R20).
+        self.drain = DrainTiming(drain_seconds=settings.drain_seconds)
+        self.health_check = HealthCheckTiming(
+            interval_seconds=settings.health_check_interval_seconds,
+            deregistration_delay_seconds=self.drain.deregistration_delay_seconds,
+        )
         self.load_balancer = LoadBalancer(
             self,
             "LoadBalancer",
@@ -173,6 +180,16 @@ class ServiceStack(ZonalStack):
                 healthy_threshold=self.health_check.healthy_threshold,
             ),
             agent_config=self.instance_logs.agent_config_json(),
+            drain=self.drain,
+        )
+        self.graceful_stop = GracefulStop(
+            self,
+            "GracefulStop",
+            auto_scaling_group=self.compute.auto_scaling_group,
+            group_name=names.auto_scaling_group,
+            auto_scaling_group_arn=self.compute.auto_scaling_group_arn,
+            instance_role=self.compute.role,
+            drain=self.drain,
         )
         self.instance_logs.allow_instances(self.compute.role)
         self.instance_logs.allow_operators_on(fleet_name_tag=names.auto_scaling_group)

@@ -251,6 +251,7 @@ CHANGES: dict[str, tuple[dict[str, str], dict[str, str]] | str] = {
     "zonalAutoshift": ({}, {"zonalAutoshift": "false"}),
     "wafRuleModes": ({}, {"wafRuleModes": '{"common": "count"}'}),
     "wafRateLimit": ({}, {"wafRateLimit": "1000"}),
+    "drainSeconds": ({}, {"drainSeconds": "60"}),
     "standbyRegion": ({}, {"standbyRegion": "eu-west-1"}),
     "standbySettings": (
         {"standbyRegion": "eu-west-1"},

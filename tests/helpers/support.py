@@ -70,7 +70,16 @@ def single(template: Template, type_: str) -> dict[str, Any]:
 def user_data_script(launch_data: dict[str, Any]) -> str:
     """A launch template's user data with each CloudFormation reference shown as <Ref:Name>."""
     parts = launch_data["UserData"]["Fn::Base64"]["Fn::Join"][1]
-    return "".join(part if isinstance(part, str) else f"<Ref:{part['Ref']}>" for part in parts)
+    return "".join(_shown(part) for part in parts)
+
+
+def _shown(part: Any) -> str:
+    """A literal as is, a Ref as <Ref:Name>, an Fn::Sub (the asset bucket) with each ${Name} as <Ref:Name>."""
+    if isinstance(part, str):
+        return part
+    if "Fn::Sub" in part:
+        return re.sub(r"\$\{([^}]+)\}", r"<Ref:\1>", part["Fn::Sub"])
+    return f"<Ref:{part['Ref']}>"
 
 
 _INSTALLED = re.compile(

@@ -617,6 +617,7 @@ UNMODELLED_RESOURCES: dict[str, str] = {
     "AWS::SNS::TopicPolicy": "the topics' TLS-only rule and the CloudWatch publish grant",
     "AWS::SNS::Subscription": "the on-call e-mail subscriptions",
     "AWS::AutoScaling::ScalingPolicy": "the CPU target-tracking scaling policy",
+    "AWS::AutoScaling::LifecycleHook": "the termination lifecycle hook that holds a stopping instance while it drains",
     "AWS::FIS::ExperimentTemplate": "the AZ-loss drills, one FIS experiment template per AZ",
     "AWS::ARCZonalShift::ZonalAutoshiftConfiguration": "zonal autoshift and its practice runs, for the ALB and the ASG",
     "AWS::WAFv2::WebACL": "the web ACL in front of the public ALB (moto's wafv2 has no CloudFormation model)",

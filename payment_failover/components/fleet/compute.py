@@ -10,9 +10,12 @@ from aws_cdk import Aws, Duration, Stack, Tags
 from aws_cdk import aws_autoscaling as autoscaling
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
+from aws_cdk import aws_s3_assets as s3_assets
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
+from payment_failover.components.fleet.drain import DrainTiming
+from payment_failover.components.fleet.graceful_stop import drain_hook_name
 from payment_failover.components.fleet.rollout import RolloutTiming
 
 RUNTIME_DIR = Path(__file__).resolve().parent / "runtime"
@@ -20,6 +23,9 @@ HEALTH_SERVICE_FILE = RUNTIME_DIR / "health_service.py"
 HEALTH_UNIT_FILE = RUNTIME_DIR / "payment-health.service"
 SIGNAL_SCRIPT_FILE = RUNTIME_DIR / "signal_when_healthy.sh"
 SHIP_LOGS_FILE = RUNTIME_DIR / "ship_logs.sh"
+DRAIN_SCRIPT_FILE = RUNTIME_DIR / "drain_on_terminate.sh"
+DRAIN_UNIT_FILE = RUNTIME_DIR / "payment-drain.service"
+DRAIN_UNIT_NAME = "payment-drain.service"
 INSTALL_DIR = "/opt/payment-failover"
 UNIT_NAME = "payment-health.service"
 SIGNAL_SCRIPT_PATH = f"{INSTALL_DIR}/signal_when_healthy.sh"
@@ -53,18 +59,42 @@ def prescaled_cpu_target(zones: int, ceiling_percent: int = CPU_CEILING_PERCENT)
     return ceiling_percent * (zones - 1) // zones
 
 
-def health_service_commands(*, port: int) -> list[str]:
-    """User-data commands that install the health service from the package's runtime files and start it."""
+def health_service_commands(*, port: int, drain: DrainTiming, service_source: str, region: str) -> list[str]:
+    """User-data commands that fetch the service from S3, install its unit, and start it.
+
+    The service's code is an S3 asset, not part of the user data (R20: "Room to grow"): the instances read it
+    through the S3 gateway endpoint with `aws s3 cp`, which Amazon Linux 2023 ships.
+    """
+    unit = (
+        HEALTH_UNIT_FILE.read_text()
+        .replace("@PORT@", str(port))
+        .replace("@DRAIN@", str(drain.service_drain_seconds))
+        .replace("@STOP_TIMEOUT@", str(drain.stop_timeout_seconds))
+    )
     return [
         f"install -d -m 0755 {INSTALL_DIR}",
-        _install_file(f"{INSTALL_DIR}/health_service.py", HEALTH_SERVICE_FILE.read_text(), mode="0644"),
-        _install_file(
-            f"/etc/systemd/system/{UNIT_NAME}",
-            HEALTH_UNIT_FILE.read_text().replace("@PORT@", str(port)),
-            mode="0644",
-        ),
+        f"aws s3 cp --only-show-errors --region {region} {service_source} {INSTALL_DIR}/health_service.py",
+        f"chmod 0644 {INSTALL_DIR}/health_service.py",
+        _install_file(f"/etc/systemd/system/{UNIT_NAME}", unit, mode="0644"),
         "systemctl daemon-reload",
         f"systemctl enable --now {UNIT_NAME}",
+    ]
+
+
+def drain_commands(*, group_name: str, region: str) -> list[str]:
+    """User-data commands that install and start the watcher that drains the service on termination (R20)."""
+    unit = (
+        DRAIN_UNIT_FILE.read_text()
+        .replace("@SERVICE_UNIT@", UNIT_NAME)
+        .replace("@HOOK@", drain_hook_name(group_name))
+        .replace("@GROUP@", group_name)
+        .replace("@REGION@", region)
+    )
+    return [
+        _install_file(f"{INSTALL_DIR}/drain_on_terminate.sh", DRAIN_SCRIPT_FILE.read_text(), mode="0755"),
+        _write_file(f"/etc/systemd/system/{DRAIN_UNIT_NAME}", unit, mode="0644"),
+        "systemctl daemon-reload",
+        f"systemctl enable --now {DRAIN_UNIT_NAME}",
     ]
 
 
@@ -78,7 +108,16 @@ def log_shipping_commands(*, agent_config: str) -> list[str]:
 
 
 def health_gated_commands(
-    *, port: int, stack_name: str, resource: str, region: str, timing: RolloutTiming, agent_config: str
+    *,
+    port: int,
+    stack_name: str,
+    resource: str,
+    region: str,
+    timing: RolloutTiming,
+    agent_config: str,
+    drain: DrainTiming,
+    service_source: str,
+    group_name: str,
 ) -> list[str]:
     """The whole user data (R6, R16, R19): install the signal script, ship logs, start the health service, then
     wait and signal.
@@ -93,7 +132,8 @@ def health_gated_commands(
         _install_file(SIGNAL_SCRIPT_PATH, SIGNAL_SCRIPT_FILE.read_text(), mode="0755"),
         f"trap '{signal} --failed' ERR",
         *log_shipping_commands(agent_config=agent_config),
-        *health_service_commands(port=port),
+        *health_service_commands(port=port, drain=drain, service_source=service_source, region=region),
+        *drain_commands(group_name=group_name, region=region),
         "trap - ERR",
         f"{signal} --url http://127.0.0.1:{port}{HEALTH_PATH}"
         f" --deadline {timing.signal_deadline_seconds} --settle {timing.settle_seconds}"
@@ -143,6 +183,7 @@ class Compute(Construct):
         notifications_topic: sns.ITopic,
         rollout: RolloutTiming,
         agent_config: str,
+        drain: DrainTiming,
     ) -> None:
         super().__init__(scope, id_)
         if max_capacity <= min_capacity:
@@ -177,6 +218,16 @@ class Compute(Construct):
             managed_policies=[iam.ManagedPolicy.from_aws_managed_policy_name("AmazonSSMManagedInstanceCore")],
         )
         ec2_type = ec2.InstanceType(instance_type)
+        # R20: the service's code travels as an S3 asset that the instances read, not inside the user data.
+        self.service_asset = s3_assets.Asset(self, "ServiceCode", path=str(HEALTH_SERVICE_FILE))
+        # Exactly that one object, nothing else in the asset bucket.
+        self.role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="ReadServiceCode",
+                actions=["s3:GetObject"],
+                resources=[self.service_asset.bucket.arn_for_objects(self.service_asset.s3_object_key)],
+            )
+        )
         # Filled in below, once the group's logical id (the resource the instances signal) exists.
         user_data = ec2.UserData.for_linux()
         self.launch_template = ec2.LaunchTemplate(
@@ -260,6 +311,9 @@ class Compute(Construct):
                 region=Aws.REGION,
                 timing=rollout,
                 agent_config=agent_config,
+                drain=drain,
+                service_source=self.service_asset.s3_object_url,
+                group_name=name,
             )
         )
         # Replacements outside deployments (health, rebalancing, instance refresh) launch first and terminate

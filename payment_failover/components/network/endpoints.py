@@ -36,6 +36,8 @@ INTERFACE_ENDPOINTS: dict[str, tuple[str, str]] = {
     "ssm": ("Ssm", "Session Manager and the SSM agent's registration (R6: no SSH)"),
     "ssmmessages": ("SsmMessages", "Session Manager's session channels"),
     "logs": ("Logs", "the CloudWatch agent's and Session Manager's logs (PCI DSS 10.2)"),
+    # R20: a stopping instance completes its own termination lifecycle action (components/fleet/graceful_stop.py).
+    "autoscaling": ("AutoScaling", "CompleteLifecycleAction once the service has drained (R20)"),
 }
 S3_PREFIX_LIST_PATH = "PrefixLists.0.PrefixListId"
 

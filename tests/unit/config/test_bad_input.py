@@ -50,6 +50,7 @@ WAF_MODES = (
     "expected a JSON object mapping some of ipReputation, anonymousIp, common, knownBadInputs, sqlInjection, "
     'linux, rateLimit, bodySize to block or count, such as {"ipReputation": "count"}.'
 )
+DRAIN = "use 1 to 3600 seconds (a deregistration delay is at most 3600)."
 WAF_RATE = "AWS WAF takes 10 to 2000000000 requests per client IP per 5 minutes."
 INSTANCE_TYPE = "expected an EC2 instance type such as t3.small or m7g.large."
 TAG_RULE = (
@@ -469,6 +470,11 @@ BAD_CONFIGURATIONS: list[tuple[dict[str, Any], dict[str, str], str]] = [
     ({"wafRateLimit": "9"}, {}, invalid("wafRateLimit", f"9 is not allowed; {WAF_RATE}")),
     ({"wafRateLimit": "2000000001"}, {}, invalid("wafRateLimit", f"2000000001 is not allowed; {WAF_RATE}")),
     ({"wafRateLimit": "2k"}, {}, invalid("wafRateLimit", f"'2k' is not allowed; {WHOLE}")),
+    # R20: the drain time is a target group's deregistration delay (0-3600 s, TargetGroupAttribute API).
+    ({"drainSeconds": "0"}, {}, invalid("drainSeconds", f"0 is not allowed; {DRAIN}")),
+    ({"drainSeconds": "3601"}, {}, invalid("drainSeconds", f"3601 is not allowed; {DRAIN}")),
+    ({"drainSeconds": "30s"}, {}, invalid("drainSeconds", f"'30s' is not allowed; {WHOLE}")),
+    ({"drainSeconds": "-5"}, {}, invalid("drainSeconds", f"-5 is not allowed; {DRAIN}")),
     # --- zonal autoshift ------------------------------------------------------------------------------------
     ({"zonalAutoshift": "maybe"}, {}, invalid("zonalAutoshift", "'maybe' is not allowed; expected true or false.")),
     (

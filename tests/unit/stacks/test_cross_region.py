@@ -57,6 +57,7 @@ CHANGED: dict[str, dict[str, str]] = {
     "zonalAutoshift": {"zonalAutoshift": "false"},
     "wafRuleModes": {"wafRuleModes": '{"anonymousIp": "count"}'},
     "wafRateLimit": {"wafRateLimit": "500"},
+    "drainSeconds": {"drainSeconds": "60"},
     "deploy": {
         "deploy": "true",
         "alarmEmail": "oncall@payments-corp.net",

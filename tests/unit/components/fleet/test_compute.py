@@ -12,6 +12,7 @@ from aws_cdk.assertions import Match, Template
 
 from payment_failover.components.fleet import compute
 from payment_failover.components.fleet.compute import CPU_CEILING_PERCENT, Compute, prescaled_cpu_target
+from payment_failover.components.fleet.drain import DrainTiming
 from payment_failover.components.fleet.rollout import RolloutTiming
 from tests.helpers.support import installed_files, single, stack_with_network, user_data_script
 
@@ -38,6 +39,7 @@ def _template(instance_type: str = "t3.small", *, min_capacity: int = 6, max_cap
         notifications_topic=sns.Topic(stack, "Events"),
         rollout=ROLLOUT,
         agent_config=AGENT_CONFIG,
+        drain=DrainTiming(drain_seconds=30),
     )
     return Template.from_stack(stack)
 
@@ -160,14 +162,24 @@ def test_r6_no_ssh_key_and_session_manager_only_role(template: Template, launch_
         for p in template.find_resources("AWS::IAM::Policy").values()
         if {"Ref": role_id} in p["Properties"]["Roles"]
     ]
-    assert attached == [[SIGNAL_STATEMENT]]
+    (statements,) = attached
+    assert SIGNAL_STATEMENT in statements
+    # The service's code is an S3 asset (R20): read-only access to the asset bucket is the one other grant.
+    (read,) = [statement for statement in statements if statement != SIGNAL_STATEMENT]
+    assert (read["Sid"], read["Action"]) == ("ReadServiceCode", "s3:GetObject")
 
 
 def test_r6_user_data_installs_and_starts_the_health_service(launch_data: dict) -> None:
     script = user_data_script(launch_data)
     files = installed_files(script)
-    assert files[f"{compute.INSTALL_DIR}/health_service.py"] == compute.HEALTH_SERVICE_FILE.read_text()
-    assert "Environment=HEALTH_PORT=8080\n" in files[f"/etc/systemd/system/{compute.UNIT_NAME}"]
+    # R20: the service's code is not in the user data; the instance copies it from its S3 asset.
+    assert f"{compute.INSTALL_DIR}/health_service.py" not in files
+    assert re.search(rf"^aws s3 cp .* s3://\S+ {compute.INSTALL_DIR}/health_service.py$", script, re.M)
+    unit = files[f"/etc/systemd/system/{compute.UNIT_NAME}"]
+    assert "Environment=HEALTH_PORT=8080\n" in unit
+    # R20: the service drains for drainSeconds after SIGTERM; systemd kills it only 5 s after that.
+    assert "Environment=SERVICE_DRAIN_SECONDS=30\n" in unit
+    assert "TimeoutStopSec=35\n" in unit
     assert "systemctl enable --now payment-health.service" in script
     assert script.startswith("#!/bin/bash")
 
@@ -295,7 +307,8 @@ def test_r16_the_instance_role_may_signal_only_its_own_stack(template: Template)
     statements = [
         p["Properties"]["PolicyDocument"]["Statement"] for p in template.find_resources("AWS::IAM::Policy").values()
     ]
-    assert [s for s in statements if "cloudformation" in str(s)] == [[SIGNAL_STATEMENT]]
+    signalling = [statement for document in statements for statement in document if "cloudformation" in str(statement)]
+    assert signalling == [SIGNAL_STATEMENT]
 
 
 def test_r5_replacements_outside_deployments_launch_before_they_terminate_within_the_ceiling(

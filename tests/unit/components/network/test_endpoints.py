@@ -14,7 +14,7 @@ from payment_failover.components.observability.log_encryption import LogArchive
 from tests.helpers.support import AZS, stack_with_network
 from tests.helpers.synth import SynthesizedStage
 
-SERVICES = ("cloudformation", "ssm", "ssmmessages", "logs")
+SERVICES = ("cloudformation", "ssm", "ssmmessages", "logs", "autoscaling")
 
 
 @pytest.fixture(scope="module")
