@@ -44,6 +44,16 @@ CPU_CEILING_PERCENT = 60
 # into, or churned in, an impaired zone
 # (https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-zonal-shift.html).
 IMPAIRED_ZONE_BEHAVIOUR = "IgnoreUnhealthy"
+# What the SSM agent needs for Session Manager on an instance, and nothing more (see Compute.role). Neither
+# ssmmessages action takes a resource type, so the statement is on "*"
+# (https://docs.aws.amazon.com/service-authorization/latest/reference/list_ssmmessages.html).
+SESSION_MANAGER_INSTANCE_ACTIONS = (
+    "ssm:UpdateInstanceInformation",
+    "ssmmessages:CreateControlChannel",
+    "ssmmessages:CreateDataChannel",
+    "ssmmessages:OpenControlChannel",
+    "ssmmessages:OpenDataChannel",
+)
 
 
 def prescaled_cpu_target(zones: int, ceiling_percent: int = CPU_CEILING_PERCENT) -> int:
@@ -78,7 +88,14 @@ def log_shipping_commands(*, agent_config: str) -> list[str]:
 
 
 def health_gated_commands(
-    *, port: int, stack_name: str, resource: str, region: str, timing: RolloutTiming, agent_config: str
+    *,
+    port: int,
+    stack_name: str,
+    resource: str,
+    region: str,
+    timing: RolloutTiming,
+    agent_config: str,
+    role_name: str | None = None,
 ) -> list[str]:
     """The whole user data (R6, R16, R19): install the signal script, ship logs, start the health service, then
     wait and signal.
@@ -87,6 +104,8 @@ def health_gated_commands(
     instance whose logs could not leave it) fails its batch within seconds instead of after the PauseTime.
     """
     signal = f"{SIGNAL_SCRIPT_PATH} --stack {stack_name} --resource {resource} --region {region}"
+    if role_name is not None:
+        signal += f" --role {role_name}"
     return [
         "set -euo pipefail",
         f"install -d -m 0755 {INSTALL_DIR}",
@@ -174,7 +193,20 @@ class Compute(Construct):
             description=(
                 "Payment instances: Session Manager access, their own log groups and signalling their own stack only"
             ),
-            managed_policies=[iam.ManagedPolicy.from_aws_managed_policy_name("AmazonSSMManagedInstanceCore")],
+        )
+        # No AmazonSSMManagedInstanceCore: it also reads every SSM parameter of the account (ssm:GetParameter(s) on
+        # *), runs State Manager, Inventory and Patch Manager, none of which this tier uses. Session Manager needs
+        # only the agent's registration and its four channel actions: the minimal instance policy AWS gives in
+        # "Create a custom IAM role for Session Manager"
+        # (https://docs.aws.amazon.com/systems-manager/latest/userguide/getting-started-create-iam-instance-profile.html).
+        # Session logs go to CloudWatch Logs (InstanceLogs grants those writes), not S3, so no
+        # s3:GetEncryptionConfiguration; sessions are not KMS-encrypted end to end, so no kms:Decrypt.
+        self.role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="SessionManagerAgentOnly",
+                actions=list(SESSION_MANAGER_INSTANCE_ACTIONS),
+                resources=["*"],
+            )
         )
         ec2_type = ec2.InstanceType(instance_type)
         # Filled in below, once the group's logical id (the resource the instances signal) exists.
@@ -260,6 +292,8 @@ class Compute(Construct):
                 region=Aws.REGION,
                 timing=rollout,
                 agent_config=agent_config,
+                # Signals signed with the instance role, which the CloudFormation endpoint policy admits.
+                role_name=self.role.role_name,
             )
         )
         # Replacements outside deployments (health, rebalancing, instance refresh) launch first and terminate

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 from pathlib import Path
@@ -143,7 +144,25 @@ def test_r6_encrypted_gp3_root_volume(launch_data: dict) -> None:
     ]
 
 
-def test_r6_no_ssh_key_and_session_manager_only_role(template: Template, launch_data: dict) -> None:
+SESSION_MANAGER_STATEMENT = {
+    "Sid": "SessionManagerAgentOnly",
+    "Action": [
+        "ssm:UpdateInstanceInformation",
+        "ssmmessages:CreateControlChannel",
+        "ssmmessages:CreateDataChannel",
+        "ssmmessages:OpenControlChannel",
+        "ssmmessages:OpenDataChannel",
+    ],
+    "Effect": "Allow",
+    "Resource": "*",
+}
+
+
+def test_r6_r22_no_ssh_key_and_only_aws_minimal_session_manager_instance_policy(
+    template: Template, launch_data: dict
+) -> None:
+    """AWS's minimal Session Manager instance policy ("Create a custom IAM role for Session Manager"), and no
+    AmazonSSMManagedInstanceCore, whose ssm:GetParameter(s) on * would read every parameter of the account."""
     assert "KeyName" not in launch_data
     roles = template.find_resources(
         "AWS::IAM::Role",
@@ -151,16 +170,15 @@ def test_r6_no_ssh_key_and_session_manager_only_role(template: Template, launch_
     )
     ((role_id, resource),) = roles.items()
     role = resource["Properties"]
-    assert role["ManagedPolicyArns"] == [
-        {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":iam::aws:policy/AmazonSSMManagedInstanceCore"]]}
-    ]
+    assert "ManagedPolicyArns" not in role
     assert "Policies" not in role
     attached = [
         p["Properties"]["PolicyDocument"]["Statement"]
         for p in template.find_resources("AWS::IAM::Policy").values()
         if {"Ref": role_id} in p["Properties"]["Roles"]
     ]
-    assert attached == [[SIGNAL_STATEMENT]]
+    assert attached == [[SESSION_MANAGER_STATEMENT, SIGNAL_STATEMENT]]
+    assert "ssm:GetParameter" not in json.dumps(template.to_json())
 
 
 def test_r6_user_data_installs_and_starts_the_health_service(launch_data: dict) -> None:
@@ -260,10 +278,15 @@ def test_r16_user_data_ends_by_signalling_the_group_after_waiting_for_its_own_he
     template: Template, launch_data: dict
 ) -> None:
     logical_id, _ = _group(template)
+    (role_id,) = template.find_resources(
+        "AWS::IAM::Role",
+        {"Properties": {"AssumeRolePolicyDocument": {"Statement": [{"Principal": {"Service": "ec2.amazonaws.com"}}]}}},
+    )
     lines = user_data_script(launch_data).rstrip().splitlines()
     assert lines[-1] == (
         f"{compute.SIGNAL_SCRIPT_PATH} --stack <Ref:AWS::StackName> --resource {logical_id}"
-        " --region <Ref:AWS::Region> --url http://127.0.0.1:8080/health --deadline 120 --settle 60 --interval 5"
+        f" --region <Ref:AWS::Region> --role <Ref:{role_id}>"
+        " --url http://127.0.0.1:8080/health --deadline 120 --settle 60 --interval 5"
     )
 
 
@@ -295,7 +318,8 @@ def test_r16_the_instance_role_may_signal_only_its_own_stack(template: Template)
     statements = [
         p["Properties"]["PolicyDocument"]["Statement"] for p in template.find_resources("AWS::IAM::Policy").values()
     ]
-    assert [s for s in statements if "cloudformation" in str(s)] == [[SIGNAL_STATEMENT]]
+    signals = [s for policy in statements for s in policy if "cloudformation" in str(s)]
+    assert signals == [SIGNAL_STATEMENT]
 
 
 def test_r5_replacements_outside_deployments_launch_before_they_terminate_within_the_ceiling(
