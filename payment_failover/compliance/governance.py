@@ -62,6 +62,18 @@ SESSION_MANAGER_AGENT = Acknowledgment(
     ),
 )
 
+_LAUNCH_TEMPLATE_THROUGH_MIXED_POLICY = (
+    "With several instance types the group names its launch template inside MixedInstancesPolicy, which this rule "
+    "does not read (it fails or reports the group as if it had no template). That launch template requires IMDSv2 "
+    "(HttpTokens required, hop limit 1) and an encrypted gp3 root volume, as test_compute and test_snapshots check."
+)
+MIXED_POLICY_EBS_ENCRYPTION = Acknowledgment(
+    id="AwsSolutions::AwsSolutions-EC26", reason=_LAUNCH_TEMPLATE_THROUGH_MIXED_POLICY
+)
+MIXED_POLICY_IMDSV2 = Acknowledgment(
+    id=f"{NIST}::{NIST}-EC2IMDSv2Enabled", reason=_LAUNCH_TEMPLATE_THROUGH_MIXED_POLICY
+)
+
 LOG_BUCKET_NOT_SELF_LOGGED = Acknowledgment(
     id="AwsSolutions::AwsSolutions-S1",
     reason=(
@@ -227,6 +239,7 @@ def acknowledge_service_findings(
     network: IConstruct,
     public_security_group: IConstruct,
     instance_role: IConstruct,
+    auto_scaling_group: IConstruct,
     operator_session_policy: IConstruct,
     access_log_bucket: IConstruct,
     http_redirect_listener: IConstruct,
@@ -252,6 +265,7 @@ def acknowledge_service_findings(
         GENERATED_ROLE_POLICIES_NIST,
         INSTANCE_LOG_GROUP_LOOKUP,
     )
+    Validations.of(auto_scaling_group).acknowledge(MIXED_POLICY_EBS_ENCRYPTION, MIXED_POLICY_IMDSV2)
     Validations.of(operator_session_policy).acknowledge(FLEET_INSTANCES, OPERATOR_OWN_SESSIONS)
     Validations.of(access_log_bucket).acknowledge(
         LOG_BUCKET_NOT_SELF_LOGGED,

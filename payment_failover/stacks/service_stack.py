@@ -119,6 +119,7 @@ class ServiceStack(ZonalStack):
             vpc=network.vpc,
             subnets=network.private_subnets,
             instance_type=settings.instance_type,
+            additional_instance_types=settings.additional_instance_types,
             image_id=settings.image_id,
             min_capacity=settings.min_capacity,
             max_capacity=settings.max_capacity,

@@ -235,6 +235,7 @@ CHANGES: dict[str, tuple[dict[str, str], dict[str, str]] | str] = {
         {"certificateArn": "arn:aws:acm:eu-central-1:123456789012:certificate/0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"},
     ),
     "instanceType": ({}, {"instanceType": "t3.medium"}),
+    "additionalInstanceTypes": ({}, {"additionalInstanceTypes": "t3a.small"}),
     "imageId": ({}, {"imageId": "ami-0123456789abcdef0"}),
     "minCapacity": "no other value is valid: a multiple of 3 from 6 to 9 that stays below maxCapacity (at most 9)",
     "maxCapacity": ({}, {"maxCapacity": "8"}),

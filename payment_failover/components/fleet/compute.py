@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import base64
 import gzip
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from aws_cdk import Aws, Duration, Stack, Tags
 from aws_cdk import aws_autoscaling as autoscaling
@@ -14,6 +16,7 @@ from aws_cdk import aws_sns as sns
 from constructs import Construct
 
 from payment_failover.components.fleet.rollout import RolloutTiming
+from payment_failover.config.instance_types import is_burstable
 
 RUNTIME_DIR = Path(__file__).resolve().parent / "runtime"
 HEALTH_SERVICE_FILE = RUNTIME_DIR / "health_service.py"
@@ -154,6 +157,7 @@ class Compute(Construct):
         vpc: ec2.IVpc,
         subnets: ec2.SubnetSelection,
         instance_type: str,
+        additional_instance_types: Sequence[str] = (),
         image_id: str,
         min_capacity: int,
         max_capacity: int,
@@ -216,6 +220,13 @@ class Compute(Construct):
             "LaunchTemplate",
             launch_template_name=name,
             instance_type=ec2_type,
+            # Burstable types run unlimited, explicitly: the design holds them at 40 % CPU and counts on 60 % after an
+            # AZ loss, above a t3.small's 20 % baseline, and in an account whose default is standard they would be
+            # throttled toward the baseline exactly then. RunInstances' own default is unlimited for T3/T3a/T4g but
+            # standard for T2, and an account may change it
+            # (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_RunInstances.html, CreditSpecification).
+            # The surplus credits this costs are in the failover budget and `make cost`.
+            cpu_credits=ec2.CpuCredits.UNLIMITED if is_burstable(instance_type) else None,
             # R16, failure 10: a fixed image id from the configuration, never the public SSM parameter that
             # CloudFormation would re-resolve (and roll the fleet onto) at every deploy.
             machine_image=ec2.MachineImage.generic_linux({Stack.of(self).region: image_id}),
@@ -245,7 +256,7 @@ class Compute(Construct):
             vpc=vpc,
             vpc_subnets=subnets,
             auto_scaling_group_name=name,
-            launch_template=self.launch_template,
+            **_launch_spec(self.launch_template, (instance_type, *additional_instance_types)),
             min_capacity=min_capacity,
             max_capacity=max_capacity,
             # Launches, terminations and their failures are failover events the on-call engineer is told about.
@@ -312,6 +323,32 @@ class Compute(Construct):
         self.auto_scaling_group.scale_on_cpu_utilization(
             "CpuTarget", target_utilization_percent=self.cpu_target_percent
         )
+
+
+def _launch_spec(launch_template: ec2.LaunchTemplate, types: Sequence[str]) -> dict[str, Any]:
+    """The group's launch template alone, or, with several types, a mixed instances policy over it.
+
+    Several types of one architecture (settings check it) share the launch template and so the pinned image; the
+    group launches them in the order given (prioritized allocation, all On-Demand), so the first type runs at
+    rest and the others fill in when it has no capacity in a zone — the case an AZ loss makes likely. AWS Config's
+    rule autoscaling-multiple-instance-types finds a group with one instance type non-compliant
+    (https://docs.aws.amazon.com/config/latest/developerguide/autoscaling-multiple-instance-types.html).
+    """
+    if len(types) == 1:
+        return {"launch_template": launch_template}
+    return {
+        "mixed_instances_policy": autoscaling.MixedInstancesPolicy(
+            launch_template=launch_template,
+            launch_template_overrides=[
+                autoscaling.LaunchTemplateOverrides(instance_type=ec2.InstanceType(t)) for t in types
+            ],
+            instances_distribution=autoscaling.InstancesDistribution(
+                on_demand_allocation_strategy=autoscaling.OnDemandAllocationStrategy.PRIORITIZED,
+                on_demand_base_capacity=0,
+                on_demand_percentage_above_base_capacity=100,
+            ),
+        )
+    }
 
 
 def max_healthy_percentage(*, min_capacity: int, max_capacity: int) -> int:

@@ -23,7 +23,13 @@ ROLLOUT = RolloutTiming(health_check_interval_seconds=30, healthy_threshold=2)
 AGENT_CONFIG = '{"logs": {"logs_collected": {"files": {"collect_list": [{"file_path": "/var/log/secure"}]}}}}'
 
 
-def _template(instance_type: str = "t3.small", *, min_capacity: int = 6, max_capacity: int = 9) -> Template:
+def _template(
+    instance_type: str = "t3.small",
+    *,
+    min_capacity: int = 6,
+    max_capacity: int = 9,
+    additional: tuple[str, ...] = (),
+) -> Template:
     stack, network = stack_with_network()
     Compute(
         stack,
@@ -31,6 +37,7 @@ def _template(instance_type: str = "t3.small", *, min_capacity: int = 6, max_cap
         vpc=network.vpc,
         subnets=network.private_subnets,
         instance_type=instance_type,
+        additional_instance_types=additional,
         image_id=IMAGE_ID,
         min_capacity=min_capacity,
         max_capacity=max_capacity,
@@ -362,3 +369,40 @@ def test_r6_user_data_stays_within_ec2s_16_kb_with_every_reference_at_its_longes
         for resource in template.find_resources("AWS::EC2::LaunchTemplate").values():
             script = re.sub(r"<Ref:[^>]+>", "x" * 256, user_data_script(resource["Properties"]["LaunchTemplateData"]))
             assert len(script.encode()) < compute.USER_DATA_LIMIT_BYTES
+
+
+MIXED = ("t3a.small", "t3.medium")
+
+
+def test_r22_burstable_instances_run_unlimited_explicitly(launch_data: dict) -> None:
+    """RunInstances' default credit option depends on the family and the account: the template states it."""
+    assert launch_data["CreditSpecification"] == {"CpuCredits": "unlimited"}
+
+
+def test_r22_a_fixed_performance_type_carries_no_credit_option() -> None:
+    launch = single(_template("m7g.large"), "AWS::EC2::LaunchTemplate")["LaunchTemplateData"]
+    assert "CreditSpecification" not in launch
+
+
+def test_r22_one_type_launches_from_the_template_alone(template: Template) -> None:
+    _, group = _group(template)
+    assert "MixedInstancesPolicy" not in group["Properties"]
+    assert "LaunchTemplate" in group["Properties"]
+
+
+def test_r22_several_types_share_the_launch_template_and_its_pinned_image_in_priority_order() -> None:
+    """AWS Config's autoscaling-multiple-instance-types: a group with one type is non-compliant."""
+    template = _template(additional=MIXED)
+    _, group = _group(template)
+    policy = group["Properties"]["MixedInstancesPolicy"]
+    assert "LaunchTemplate" not in group["Properties"]
+    (launch_id,) = template.find_resources("AWS::EC2::LaunchTemplate")
+    assert policy["LaunchTemplate"]["LaunchTemplateSpecification"]["LaunchTemplateId"] == {"Ref": launch_id}
+    assert [o["InstanceType"] for o in policy["LaunchTemplate"]["Overrides"]] == ["t3.small", *MIXED]
+    assert policy["InstancesDistribution"] == {
+        "OnDemandAllocationStrategy": "prioritized",
+        "OnDemandBaseCapacity": 0,
+        "OnDemandPercentageAboveBaseCapacity": 100,
+    }
+    launch = single(template, "AWS::EC2::LaunchTemplate")["LaunchTemplateData"]
+    assert launch["ImageId"] == IMAGE_ID
