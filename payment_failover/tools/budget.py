@@ -234,6 +234,9 @@ def _region_lines(templates: list[Template]) -> list[Line]:
     minimum, maximum = int(asg["MinSize"]), int(asg["MaxSize"])
     left = minimum - minimum // zones
     restored = min(minimum, maximum)
+    policy = asg.get("AvailabilityZoneImpairmentPolicy", {})
+    ignores = policy.get("ZonalShiftEnabled") and policy.get("ImpairedZoneHealthCheckBehavior") == "IgnoreUnhealthy"
+    during_shift = left if ignores else restored
     lines += _load_during_a_shift(templates, zones)
     lines += [
         Line("healthy capacity at rest", minimum, "instances", f"{minimum // zones} per AZ x {zones} AZs"),
@@ -246,10 +249,23 @@ def _region_lines(templates: list[Template]) -> list[Line]:
             left >= TARGET_HEALTHY_AFTER_AZ_LOSS,
         ),
         Line(
-            "healthy capacity once the ASG restores it",
+            "healthy capacity once the ASG replaces the lost AZ's instances (no zonal shift)",
             restored,
             "instances",
-            f"desired {minimum} in the {zones - 1} remaining AZs (max {maximum})",
+            f"ELB health checks replace them; desired {minimum} in the {zones - 1} remaining AZs (max {maximum})",
+        ),
+        Line(
+            "healthy capacity for the whole of a zonal shift (autoshift, drill, runbook)",
+            during_shift,
+            "instances",
+            (
+                f"IgnoreUnhealthy: the shifted AZ's {minimum // zones} stay InService, not replaced; "
+                f"{left} prescaled instances carry the load"
+                if ignores
+                else f"ReplaceUnhealthy: replaced in the {zones - 1} other AZs"
+            ),
+            f">= {TARGET_HEALTHY_AFTER_AZ_LOSS}",
+            during_shift >= TARGET_HEALTHY_AFTER_AZ_LOSS,
         ),
     ]
     return lines + deployment(templates)
