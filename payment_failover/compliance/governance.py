@@ -161,9 +161,10 @@ PUBLIC_SUBNET_ROUTES_PCI, PUBLIC_SUBNET_ROUTES_NIST = _in_both_packs(
 )
 DEFAULT_SECURITY_GROUP_PCI, DEFAULT_SECURITY_GROUP_NIST = _in_both_packs(
     "VPCDefaultSecurityGroupClosed",
-    "The default group is emptied at deploy time: ClosedDefaultSecurityGroup revokes its two rules through the "
-    "stack's one SDK-call function, which also looks up the S3 prefix list. The rule recognises only CDK's own "
-    "Custom::VpcRestrictDefaultSG, whose second Lambda function and role this tier does not add.",
+    "The default group is emptied when the stack creates it: ClosedDefaultSecurityGroup revokes its two rules "
+    "through the stack's one SDK-call function (again only when those resources' properties change; Security Hub "
+    "EC2.2 detects a rule re-added by hand), which also looks up the S3 prefix list. The rule recognises only CDK's "
+    "own Custom::VpcRestrictDefaultSG, whose second Lambda function and role this tier does not add.",
 )
 GENERATED_ROLE_POLICIES_PCI, GENERATED_ROLE_POLICIES_NIST = _in_both_packs(
     "IAMNoInlinePolicy",
