@@ -21,7 +21,7 @@ STANDALONE_STACKS := 'PaymentFailover-*/*'
 PIPELINE_STACK := payment-failover-pipeline
 CDK := npx --no-install cdk
 
-.PHONY: help setup lock audit synth diff test lint unit templates integration verify-aws bench budget diagram readme docs refresh-ami catalogue flags deploy deploy-pipeline clean
+.PHONY: help setup lock audit synth diff test lint unit templates integration verify-aws bench budget cost diagram readme docs refresh-ami catalogue flags deploy deploy-pipeline clean
 
 help:
 	@echo "make setup            create .venv and node_modules from the locks (every other target does it first)"
@@ -37,6 +37,7 @@ help:
 	@echo "make verify-aws       check a real deployment: make verify-aws SUFFIX=prod (AWS credentials needed)"
 	@echo "make bench            synth against a trivial app, the floor, a refused setting, and the suite (figures, not tests)"
 	@echo "make budget           failover timings and surviving capacity from the templates; fails on a missed target"
+	@echo "make cost             monthly cost of the configuration from the synthesized templates (assumed, dated prices)"
 	@echo "make diagram          redraw docs/architecture.svg from the synthesized templates"
 	@echo "make refresh-ami      re-pin the AL2023 image ids from AWS (credentials needed; review and commit the diff)"
 	@echo "make readme           regenerate the tables in docs/ that are computed from code"
@@ -163,6 +164,10 @@ verify-aws: setup
 # Failover timings and surviving capacity from the synthesized templates; exits 1 when a target is missed.
 budget: synth
 	$(BIN)/python -m payment_failover.tools.budget cdk.out
+
+# Monthly cost from the synthesized templates and the dated price table (docs/cost.md).
+cost: synth
+	$(BIN)/python -m payment_failover.tools.cost cdk.out
 
 # Architecture picture drawn from the synthesized templates, embedded by the README.
 # The second picture: the same Stage with a standby region (the configuration tests/conftest.py calls STANDBY_CONTEXT).

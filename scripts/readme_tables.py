@@ -21,7 +21,7 @@ from payment_failover.config.cli_context import project_context  # noqa: E402
 from payment_failover.config.settings import load_settings, markdown_table  # noqa: E402
 from payment_failover.pipeline.settings import PipelineSettings  # noqa: E402
 from payment_failover.stage import PaymentFailoverStage  # noqa: E402
-from payment_failover.tools import budget, change_impact, compliance_map  # noqa: E402
+from payment_failover.tools import budget, change_impact, compliance_map, cost  # noqa: E402
 
 
 def budget_table() -> str:
@@ -45,6 +45,20 @@ def region_failover_table() -> str:
         return budget.render(budget.region_failover(lines))
 
 
+def cost_tables() -> str:
+    """The monthly cost of the defaults and of the documented standby example (tests/conftest.py: STANDBY_CONTEXT)."""
+    from tests.conftest import STANDBY_CONTEXT
+
+    tables = []
+    for context in ({}, STANDBY_CONTEXT):
+        with tempfile.TemporaryDirectory() as out:
+            app = new_app(context=project_context(context), outdir=out, validate=False)
+            PaymentFailoverStage(app, "PaymentFailover-dev", settings=load_settings(context, {}))
+            app.synth()
+            tables.append(cost.compute(cost.load_named_templates(Path(out))))
+    return cost.markdown_tables(*tables)
+
+
 def bad_configuration_count() -> str:
     """How many invalid configurations the bad-input suite runs through the entry point."""
     from tests.unit.config.test_bad_input import BAD_CONFIGURATIONS
@@ -62,6 +76,7 @@ BLOCKS: dict[str, tuple[str, Callable[[], str]]] = {
     "setting-changes": ("docs/how-a-deployment-proceeds.md", setting_changes_table),
     "failover-budget": ("docs/failover-budget.md", budget_table),
     "region-failover-budget": ("docs/region-failover.md", region_failover_table),
+    "cost": ("docs/cost.md", cost_tables),
     "compliance": ("docs/compliance.md", governance.markdown_table),
     "pci-map": ("docs/compliance.md", compliance_map.markdown_table),
     "confused-deputy": ("docs/compliance.md", confused_deputy.markdown_table),

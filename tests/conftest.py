@@ -88,14 +88,14 @@ def cli_assembly(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 # Stage syntheses each test tree may perform in one run (`make test` runs the two trees as two processes):
-# - tests/unit: in-process Stage builds (35 configurations shared through stage_for, the change analysis' and
+# - tests/unit: in-process Stage builds (36 configurations shared through stage_for, the change analysis' and
 #   the documented examples' included; the gate's validated default and standby; three compliance tests that
 #   each add a non-compliant construct; the pipeline's stages and their stand-alone twins, and the pipeline
 #   with a standby for the region order; the entry point's good configurations) and the default, standby and
 #   pipeline synths through the CLI;
 # - tests/integration: the emulator rehearsal's two CLI synths (as first deployed, and updated).
 # A run fails above the sum for the trees it collected, so a new synthesis is a deliberate edit here.
-STAGE_SYNTHESIS_BUDGET = {"unit": 58, "integration": 2}
+STAGE_SYNTHESIS_BUDGET = {"unit": 59, "integration": 2}
 ROOT = Path(__file__).resolve().parent
 
 

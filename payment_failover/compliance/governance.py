@@ -52,12 +52,26 @@ PUBLIC_HTTPS_ENTRY = Acknowledgment(
     ),
 )
 
-SESSION_MANAGER_POLICY = Acknowledgment(
-    id="AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/AmazonSSMManagedInstanceCore]",
+SESSION_MANAGER_AGENT = Acknowledgment(
+    id="AwsSolutions::AwsSolutions-IAM5[Resource::*]",
     reason=(
-        "Session Manager replaces SSH (R6); AmazonSSMManagedInstanceCore is the policy AWS maintains for exactly "
-        "that agent, and the role has nothing else."
+        "Instance role: only the five actions of AWS's minimal Session Manager instance policy (the agent's "
+        "ssm:UpdateInstanceInformation and the four ssmmessages channel actions), which AWS writes on * and whose "
+        "ssmmessages actions take no resource type. No AWS managed policy: nothing reads SSM parameters, documents, "
+        "associations or patches. The ssm and ssmmessages endpoints admit only these actions from this account."
     ),
+)
+
+_LAUNCH_TEMPLATE_THROUGH_MIXED_POLICY = (
+    "With several instance types the group names its launch template inside MixedInstancesPolicy, which this rule "
+    "does not read (it fails or reports the group as if it had no template). That launch template requires IMDSv2 "
+    "(HttpTokens required, hop limit 1) and an encrypted gp3 root volume, as test_compute and test_snapshots check."
+)
+MIXED_POLICY_EBS_ENCRYPTION = Acknowledgment(
+    id="AwsSolutions::AwsSolutions-EC26", reason=_LAUNCH_TEMPLATE_THROUGH_MIXED_POLICY
+)
+MIXED_POLICY_IMDSV2 = Acknowledgment(
+    id=f"{NIST}::{NIST}-EC2IMDSv2Enabled", reason=_LAUNCH_TEMPLATE_THROUGH_MIXED_POLICY
 )
 
 LOG_BUCKET_NOT_SELF_LOGGED = Acknowledgment(
@@ -102,11 +116,11 @@ DRILL_KMS_GRANTS = Acknowledgment(
 DRILL_DESCRIBE_AND_LOGS = Acknowledgment(
     id="AwsSolutions::AwsSolutions-IAM5[Resource::*]",
     reason=(
-        "Calls that resolve drill targets (EC2, Auto Scaling, tag and ARC list/describe calls) and the CloudWatch "
-        "Logs delivery calls FIS uses for experiment logs do not support resource-level permissions; they read or "
-        "deliver, never change. The two that change something are scoped by condition: ec2:InjectApiError to this "
-        "ASG (ec2:FisTargetArns) and zonal shifts to this ALB and ASG (arc-zonal-shift:ResourceIdentifier). The "
-        "same holds for ec2:DescribeManagedPrefixLists, the deploy-time lookup of the S3 prefix list id that "
+        "Calls that resolve drill targets (EC2, Auto Scaling, tag and ARC list/describe calls) and "
+        "logs:CreateLogDelivery, which sets up the experiment's log delivery, take no resource-level permission; the "
+        "describe calls read only. The two that change something are scoped by condition: ec2:InjectApiError to "
+        "this ASG (ec2:FisTargetArns) and zonal shifts to this ALB and ASG (arc-zonal-shift:ResourceIdentifier). "
+        "The same holds for ec2:DescribeManagedPrefixLists, the deploy-time lookup of the S3 prefix list id that "
         "CloudFormation does not return."
     ),
 )
@@ -119,6 +133,15 @@ INSTANCE_LOG_GROUP_LOOKUP = Acknowledgment(
         "logs:DescribeLogGroups only: Session Manager checks that the sessions' log group is encrypted before it "
         "streams into it, and the call is authorised on the account's log-group pattern, not on one group. "
         "Writing is granted on this stack's four log groups alone."
+    ),
+)
+DRILL_LOG_DELIVERY_POLICY = Acknowledgment(
+    id=f"{IAM5}[Resource::{_ACCOUNT_ARN.format(service='logs')}:log-group:*]",
+    reason=(
+        "Drill role: logs:PutResourcePolicy, logs:DescribeResourcePolicies and logs:DescribeLogGroups on this "
+        "account's log groups in this region, the scope AWS's 'Logs sent to CloudWatch Logs' page asks for (a * "
+        "pattern, not one group). PutResourcePolicy writes a region-wide resource policy, so it could replace "
+        "another delivery's (the WAF's) there: only AWS FIS running this account's experiments can assume the role."
     ),
 )
 OPERATOR_OWN_SESSIONS = Acknowledgment(
@@ -138,16 +161,18 @@ PUBLIC_SUBNET_ROUTES_PCI, PUBLIC_SUBNET_ROUTES_NIST = _in_both_packs(
 )
 DEFAULT_SECURITY_GROUP_PCI, DEFAULT_SECURITY_GROUP_NIST = _in_both_packs(
     "VPCDefaultSecurityGroupClosed",
-    "The default group is emptied at deploy time: ClosedDefaultSecurityGroup revokes its two rules through the "
-    "stack's one SDK-call function, which also looks up the S3 prefix list. The rule recognises only CDK's own "
-    "Custom::VpcRestrictDefaultSG, whose second Lambda function and role this tier does not add.",
+    "The default group is emptied when the stack creates it: ClosedDefaultSecurityGroup revokes its two rules "
+    "through the stack's one SDK-call function (again only when those resources' properties change; Security Hub "
+    "EC2.2 detects a rule re-added by hand), which also looks up the S3 prefix list. The rule recognises only CDK's "
+    "own Custom::VpcRestrictDefaultSG, whose second Lambda function and role this tier does not add.",
 )
 GENERATED_ROLE_POLICIES_PCI, GENERATED_ROLE_POLICIES_NIST = _in_both_packs(
     "IAMNoInlinePolicy",
     "These inline policies are CDK grants on one role each (VPC flow-log delivery, the AZ-loss drill, the "
-    "instances' cloudformation:SignalResource on this stack and writes into their own log groups, the deploy-time "
-    "SDK calls: the prefix-list lookup and the default group's two revokes), scoped to the resources of this stack "
-    "and deleted with the role; a managed policy would be a separately attachable object with the same content.",
+    "instances' cloudformation:SignalResource on this stack, writes into their own log groups and the Session "
+    "Manager agent's five actions, the deploy-time SDK calls: the prefix-list lookup and the default group's two "
+    "revokes), scoped as far as each API allows and deleted with the role; a managed policy would be a separately "
+    "attachable object with the same content.",
 )
 ALB_LOG_BUCKET_SSE_S3_PCI, ALB_LOG_BUCKET_SSE_S3_NIST = _in_both_packs(
     "S3DefaultEncryptionKMS",
@@ -215,6 +240,7 @@ def acknowledge_service_findings(
     network: IConstruct,
     public_security_group: IConstruct,
     instance_role: IConstruct,
+    auto_scaling_group: IConstruct,
     operator_session_policy: IConstruct,
     access_log_bucket: IConstruct,
     http_redirect_listener: IConstruct,
@@ -235,11 +261,12 @@ def acknowledge_service_findings(
     )
     Validations.of(public_security_group).acknowledge(PUBLIC_HTTPS_ENTRY)
     Validations.of(instance_role).acknowledge(
-        SESSION_MANAGER_POLICY,
+        SESSION_MANAGER_AGENT,
         GENERATED_ROLE_POLICIES_PCI,
         GENERATED_ROLE_POLICIES_NIST,
         INSTANCE_LOG_GROUP_LOOKUP,
     )
+    Validations.of(auto_scaling_group).acknowledge(MIXED_POLICY_EBS_ENCRYPTION, MIXED_POLICY_IMDSV2)
     Validations.of(operator_session_policy).acknowledge(FLEET_INSTANCES, OPERATOR_OWN_SESSIONS)
     Validations.of(access_log_bucket).acknowledge(
         LOG_BUCKET_NOT_SELF_LOGGED,
@@ -268,6 +295,7 @@ def acknowledge_service_findings(
         DRILL_SUBNETS,
         DRILL_KMS_GRANTS,
         DRILL_DESCRIBE_AND_LOGS,
+        DRILL_LOG_DELIVERY_POLICY,
         GENERATED_ROLE_POLICIES_PCI,
         GENERATED_ROLE_POLICIES_NIST,
     )

@@ -11,6 +11,9 @@ HOSTED_ZONE_NAME = "example.com"  # example zone: never deployable
 HOSTED_ZONE_ID = "Z00000000EXAMPLE"  # example zone id: never deployable
 DOMAIN_NAME = "payments.example.com"
 INSTANCE_TYPE = "t3.small"
+# With the default instance type only: the same architecture, vCPUs and CPU baseline (20 % per vCPU), launched in
+# this order when the first has no capacity in a zone. Any other instanceType has no alternatives by default.
+ADDITIONAL_INSTANCE_TYPES = ("t3a.small", "t3.medium", "t3a.medium")
 MIN_CAPACITY = 6
 MAX_CAPACITY = 9
 HEALTH_CHECK_INTERVAL_SECONDS = 30

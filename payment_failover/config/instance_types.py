@@ -44,3 +44,9 @@ def architecture(instance_type: str) -> Architecture:
 def unsupported_reason(instance_type: str) -> str | None:
     """Why a catalogued type cannot serve this web tier, or None."""
     return next((reason for prefix, reason in _UNSUPPORTED_PREFIXES.items() if instance_type.startswith(prefix)), None)
+
+
+def is_burstable(instance_type: str) -> bool:
+    """T types are the burstable performance instances (series "t" in AWS's naming rule, page above)."""
+    match = _FAMILY.match(instance_type.split(".", 1)[0])
+    return match is not None and match["series"] == "t"

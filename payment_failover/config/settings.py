@@ -70,14 +70,34 @@ __all__ = ["ConfigError", "Settings", "context_keys", "env_var", "load_settings"
 
 MIN_DNS_CHECKER_REGIONS = 3
 # What a standby region may set differently from the primary (`standbySettings`); everything else is shared.
-STANDBY_OVERLAY = ("availabilityZones", "certificateArn", "instanceType", "imageId", "minCapacity", "maxCapacity")
+STANDBY_OVERLAY = (
+    "availabilityZones",
+    "certificateArn",
+    "instanceType",
+    "additionalInstanceTypes",
+    "imageId",
+    "minCapacity",
+    "maxCapacity",
+)
 # What the standby never inherits from the primary: where it runs, its own certificate, its own overlay. A key
 # whose value belongs to one region (the AMI id) goes in both tuples: without its own imageId the standby runs
 # the image pinned for its region.
 NOT_INHERITED = frozenset(
-    {"region", "availabilityZones", "certificateArn", "imageId", "standbyRegion", "standbySettings"}
+    {
+        "region",
+        "availabilityZones",
+        "certificateArn",
+        "imageId",
+        "additionalInstanceTypes",
+        "standbyRegion",
+        "standbySettings",
+    }
 )
 _OVERLAY_EXAMPLE = 'expected a JSON object such as {"minCapacity": "6", "instanceType": "t3.small"}'
+
+# A mixed instances policy takes at most 40 overrides (AWS::AutoScaling::AutoScalingGroup LaunchTemplate page); the
+# tier keeps the list short enough to review.
+MAX_ADDITIONAL_INSTANCE_TYPES = 5
 
 # The balance rule of R5: at least 2 and at most 3 instances per Availability Zone at rest. A deployment launches
 # each new batch above minCapacity, so maxCapacity must exceed it (CloudFormation's UpdatePolicy attribute page:
@@ -142,6 +162,18 @@ class Settings(BaseModel):
         "region; `make refresh-ami` rewrites the pinned defaults",
         json_schema_extra={
             "shown": "the pinned AL2023 image of the region and architecture (`data/al2023_images.json`)"
+        },
+        validate_default=True,
+    )
+    additional_instance_types: tuple[str, ...] = Field(
+        None,
+        description="more EC2 instance types the group may launch when `instanceType` has no capacity in a zone, in "
+        "that order: each catalogued, of `instanceType`'s architecture, burstable exactly when it is, at most "
+        f"{MAX_ADDITIONAL_INSTANCE_TYPES}; lists as `a,b` or a JSON array, an empty string for none",
+        json_schema_extra={
+            "shown": "`"
+            + ",".join(defaults.ADDITIONAL_INSTANCE_TYPES)
+            + "` with the default `instanceType`, none with any other"
         },
         validate_default=True,
     )
@@ -298,6 +330,38 @@ class Settings(BaseModel):
                 f"it is the pinned image of {known.region}; an AMI id belongs to one region, and this is {region}",
             )
         return image_id
+
+    @field_validator("additional_instance_types", mode="before")
+    @classmethod
+    def _alternative_types(cls, value: Any, info: ValidationInfo) -> tuple[str, ...]:
+        """Fallback types for an AZ loss: one launch template (one pinned image, one credit option) fits them all."""
+        instance_type = info.data.get("instance_type", defaults.INSTANCE_TYPE)
+        if value is None:
+            return defaults.ADDITIONAL_INSTANCE_TYPES if instance_type == defaults.INSTANCE_TYPE else ()
+        types = text_list(value)
+        shown = ",".join(types)
+        if len(types) > MAX_ADDITIONAL_INSTANCE_TYPES or len(set(types)) != len(types) or instance_type in types:
+            raise SettingError(
+                shown,
+                f"give at most {MAX_ADDITIONAL_INSTANCE_TYPES} distinct types, each once and none equal to "
+                f"instanceType {instance_type}",
+            )
+        arch, burstable = instance_types.architecture(instance_type), instance_types.is_burstable(instance_type)
+        for extra in types:
+            if extra not in instance_types.known_instance_types() or instance_types.unsupported_reason(extra):
+                raise SettingError(extra, "expected an EC2 instance type such as t3a.small or m6g.large")
+            if instance_types.architecture(extra) != arch:
+                raise SettingError(
+                    extra,
+                    f"it runs {instance_types.architecture(extra)}, and the pinned image of {instance_type} is {arch}",
+                )
+            if instance_types.is_burstable(extra) != burstable:
+                raise SettingError(
+                    extra,
+                    f"{instance_type} {'is' if burstable else 'is not'} burstable and {extra} "
+                    f"{'is not' if burstable else 'is'}: the group's one CPU credit option must fit every type",
+                )
+        return types
 
     @field_validator("min_capacity")
     @classmethod

@@ -168,6 +168,7 @@ class ServiceStack(ZonalStack):
             vpc=self.network.vpc,
             subnets=self.network.private_subnets,
             instance_type=settings.instance_type,
+            additional_instance_types=settings.additional_instance_types,
             image_id=settings.image_id,
             min_capacity=settings.min_capacity,
             max_capacity=settings.max_capacity,
@@ -198,6 +199,8 @@ class ServiceStack(ZonalStack):
         _pin_rule_ids(self.load_balancer.security_group, self.compute.security_group)
         # The instances' only way out: HTTPS to the AWS APIs they call, through the VPC endpoints (R19).
         self.service_endpoints.admit(self.compute.security_group)
+        asset = self.compute.service_asset
+        self.service_endpoints.allow_object_reads([asset.bucket.arn_for_objects(asset.s3_object_key)])
         self.endpoint = RegionalEndpoint(
             self,
             "RegionalEndpoint",

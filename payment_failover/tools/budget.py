@@ -36,7 +36,7 @@ Template = Mapping[str, Any]
 @dataclass(frozen=True)
 class Line:
     what: str
-    value: int
+    value: float
     unit: str
     how: str
     target: str = ""
@@ -234,6 +234,9 @@ def _region_lines(templates: list[Template]) -> list[Line]:
     minimum, maximum = int(asg["MinSize"]), int(asg["MaxSize"])
     left = minimum - minimum // zones
     restored = min(minimum, maximum)
+    policy = asg.get("AvailabilityZoneImpairmentPolicy", {})
+    ignores = policy.get("ZonalShiftEnabled") and policy.get("ImpairedZoneHealthCheckBehavior") == "IgnoreUnhealthy"
+    during_shift = left if ignores else restored
     lines += _load_during_a_shift(templates, zones)
     lines += [
         Line("healthy capacity at rest", minimum, "instances", f"{minimum // zones} per AZ x {zones} AZs"),
@@ -246,10 +249,23 @@ def _region_lines(templates: list[Template]) -> list[Line]:
             left >= TARGET_HEALTHY_AFTER_AZ_LOSS,
         ),
         Line(
-            "healthy capacity once the ASG restores it",
+            "healthy capacity once the ASG replaces the lost AZ's instances (no zonal shift)",
             restored,
             "instances",
-            f"desired {minimum} in the {zones - 1} remaining AZs (max {maximum})",
+            f"ELB health checks replace them; desired {minimum} in the {zones - 1} remaining AZs (max {maximum})",
+        ),
+        Line(
+            "healthy capacity for the whole of a zonal shift (autoshift, drill, runbook)",
+            during_shift,
+            "instances",
+            (
+                f"IgnoreUnhealthy: the shifted AZ's {minimum // zones} stay InService, not replaced; "
+                f"{left} prescaled instances carry the load"
+                if ignores
+                else f"ReplaceUnhealthy: replaced in the {zones - 1} other AZs"
+            ),
+            f">= {TARGET_HEALTHY_AFTER_AZ_LOSS}",
+            during_shift >= TARGET_HEALTHY_AFTER_AZ_LOSS,
         ),
     ]
     return lines + deployment(templates)
@@ -458,6 +474,66 @@ def _load_during_a_shift(templates: list[Template], zones: int) -> list[Line]:
             f"{target:g} % x {zones}/{zones - 1} AZs",
             f"<= {TARGET_CPU_CEILING_PERCENT} %",
             during <= TARGET_CPU_CEILING_PERCENT,
+        ),
+        *_cpu_credits(templates, target),
+    ]
+
+
+# Burstable types (vCPUs, baseline % per vCPU) from EC2's "Key concepts for burstable performance instances" table
+# (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/burstable-credits-baseline-concepts.html). Unlimited mode:
+# "If the average CPU usage over a 24-hour period exceeds the baseline, you incur charges for surplus credits"
+# (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/burstable-performance-instances-unlimited-mode.html), at a
+# flat rate per vCPU-hour that the EC2 On-Demand pricing page lists; $0.05 for T3/T3a on Linux is taken from that
+# page as commonly quoted (the search tool did not return its price table): assumed, 2026-05.
+BURSTABLE = {
+    f"{family}.{size}": spec
+    for family in ("t3", "t3a")
+    for size, spec in {
+        "nano": (2, 5),
+        "micro": (2, 10),
+        "small": (2, 20),
+        "medium": (2, 20),
+        "large": (2, 30),
+        "xlarge": (4, 40),
+        "2xlarge": (8, 40),
+    }.items()
+}
+SURPLUS_CREDIT_USD_PER_VCPU_HOUR = 0.05
+HOURS_PER_MONTH = 730
+
+
+def _cpu_credits(templates: list[Template], target: float) -> list[Line]:
+    """Burstable types at the CPU target: the credit option the template states and what its surplus costs."""
+    launch = _one(templates, "AWS::EC2::LaunchTemplate")["LaunchTemplateData"]
+    instance_type = str(launch.get("InstanceType", ""))
+    if instance_type not in BURSTABLE:
+        return []
+    vcpus, baseline = BURSTABLE[instance_type]
+    option = launch.get("CreditSpecification", {}).get("CpuCredits", "not stated (account default)")
+    unlimited = option == "unlimited"
+    surplus = max(0.0, target - baseline) / 100 * vcpus
+    monthly = surplus * HOURS_PER_MONTH * SURPLUS_CREDIT_USD_PER_VCPU_HOUR
+    return [
+        Line(
+            f"CPU baseline of {instance_type}",
+            baseline,
+            "% per vCPU",
+            f"{vcpus} vCPUs, burstable; the group runs above it at its {target:g} % target",
+        ),
+        Line(
+            "CPU credit option of the launch template",
+            int(unlimited),
+            "(1 = unlimited)",
+            f"{option}: standard would throttle toward {baseline} % during an AZ loss",
+            "= 1",
+            unlimited,
+        ),
+        Line(
+            "surplus CPU credits at the CPU target, per instance",
+            round(monthly, 2),
+            "USD/month",
+            f"({target:g} % - {baseline} %) x {vcpus} vCPUs x {HOURS_PER_MONTH} h x "
+            f"${SURPLUS_CREDIT_USD_PER_VCPU_HOUR} per vCPU-hour (rate assumed)",
         ),
     ]
 

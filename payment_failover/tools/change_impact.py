@@ -236,6 +236,7 @@ CHANGES: dict[str, tuple[dict[str, str], dict[str, str]] | str] = {
         {"certificateArn": "arn:aws:acm:eu-central-1:123456789012:certificate/0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"},
     ),
     "instanceType": ({}, {"instanceType": "t3.medium"}),
+    "additionalInstanceTypes": ({}, {"additionalInstanceTypes": "t3a.small"}),
     "imageId": ({}, {"imageId": "ami-0123456789abcdef0"}),
     "minCapacity": ({}, {"minCapacity": "9"}),
     "maxCapacity": ({}, {"maxCapacity": "8"}),

@@ -61,7 +61,11 @@ def in_service_instances(deployment: Deployment) -> list[dict[str, Any]]:
 
 def launch_template_data(deployment: Deployment) -> dict[str, Any]:
     """The launch template version the group launches, with its user data decoded."""
-    template = auto_scaling_group(deployment)["LaunchTemplate"]
+    group = auto_scaling_group(deployment)
+    # With several instance types the group names its launch template inside its mixed instances policy.
+    template = (
+        group.get("LaunchTemplate") or group["MixedInstancesPolicy"]["LaunchTemplate"]["LaunchTemplateSpecification"]
+    )
     versions = deployment.client("ec2").describe_launch_template_versions(
         LaunchTemplateId=template["LaunchTemplateId"], Versions=[template["Version"]]
     )["LaunchTemplateVersions"]

@@ -123,7 +123,7 @@ def test_r16_instances_signal_the_group_of_their_own_stack_and_the_stack_receive
     resources = cloudformation.describe_stack_resources(StackName=stack)["StackResources"]
     name = deployment.service["AutoScalingGroupName"]
     signalled = re.search(
-        r"^/opt/payment-failover/signal_when_healthy\.sh --stack (\S+) --resource (\S+) --region \S+ --url",
+        r"^/opt/payment-failover/signal_when_healthy\.sh --stack (\S+) --resource (\S+) --region \S+ --role \S+ --url",
         launch_template_data(deployment)["UserData"],
         re.MULTILINE,
     )

@@ -50,7 +50,7 @@ def test_r8_each_az_alarms_below_two_healthy_targets_with_its_az_dimension(deplo
     per_az = [
         alarm
         for alarm in _alarms_on(deployment, "HealthyHostCount")
-        if not alarm["AlarmName"].endswith("-NoHealthyTarget")
+        if not alarm["AlarmName"].endswith(("-NoHealthyTarget", "-ServingCapacityBelowAzLoss"))
     ]
     for alarm in per_az:
         ((namespace, _, dims),) = alarm_metrics(alarm)

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import base64
 import gzip
+from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from aws_cdk import Aws, Duration, Stack, Tags
 from aws_cdk import aws_autoscaling as autoscaling
@@ -17,6 +19,7 @@ from constructs import Construct
 from payment_failover.components.fleet.drain import DrainTiming
 from payment_failover.components.fleet.graceful_stop import drain_hook_name
 from payment_failover.components.fleet.rollout import RolloutTiming
+from payment_failover.config.instance_types import is_burstable
 
 RUNTIME_DIR = Path(__file__).resolve().parent / "runtime"
 HEALTH_SERVICE_FILE = RUNTIME_DIR / "health_service.py"
@@ -50,6 +53,16 @@ CPU_CEILING_PERCENT = 60
 # into, or churned in, an impaired zone
 # (https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-zonal-shift.html).
 IMPAIRED_ZONE_BEHAVIOUR = "IgnoreUnhealthy"
+# What the SSM agent needs for Session Manager on an instance, and nothing more (see Compute.role). Neither
+# ssmmessages action takes a resource type, so the statement is on "*"
+# (https://docs.aws.amazon.com/service-authorization/latest/reference/list_ssmmessages.html).
+SESSION_MANAGER_INSTANCE_ACTIONS = (
+    "ssm:UpdateInstanceInformation",
+    "ssmmessages:CreateControlChannel",
+    "ssmmessages:CreateDataChannel",
+    "ssmmessages:OpenControlChannel",
+    "ssmmessages:OpenDataChannel",
+)
 
 
 def prescaled_cpu_target(zones: int, ceiling_percent: int = CPU_CEILING_PERCENT) -> int:
@@ -118,6 +131,7 @@ def health_gated_commands(
     drain: DrainTiming,
     service_source: str,
     group_name: str,
+    role_name: str | None = None,
 ) -> list[str]:
     """The whole user data (R6, R16, R19): install the signal script, ship logs, start the health service, then
     wait and signal.
@@ -126,6 +140,8 @@ def health_gated_commands(
     instance whose logs could not leave it) fails its batch within seconds instead of after the PauseTime.
     """
     signal = f"{SIGNAL_SCRIPT_PATH} --stack {stack_name} --resource {resource} --region {region}"
+    if role_name is not None:
+        signal += f" --role {role_name}"
     return [
         "set -euo pipefail",
         f"install -d -m 0755 {INSTALL_DIR}",
@@ -175,6 +191,7 @@ class Compute(Construct):
         vpc: ec2.IVpc,
         subnets: ec2.SubnetSelection,
         instance_type: str,
+        additional_instance_types: Sequence[str] = (),
         image_id: str,
         min_capacity: int,
         max_capacity: int,
@@ -215,7 +232,20 @@ class Compute(Construct):
             description=(
                 "Payment instances: Session Manager access, their own log groups and signalling their own stack only"
             ),
-            managed_policies=[iam.ManagedPolicy.from_aws_managed_policy_name("AmazonSSMManagedInstanceCore")],
+        )
+        # No AmazonSSMManagedInstanceCore: it also reads every SSM parameter of the account (ssm:GetParameter(s) on
+        # *), runs State Manager, Inventory and Patch Manager, none of which this tier uses. Session Manager needs
+        # only the agent's registration and its four channel actions: the minimal instance policy AWS gives in
+        # "Create a custom IAM role for Session Manager"
+        # (https://docs.aws.amazon.com/systems-manager/latest/userguide/getting-started-create-iam-instance-profile.html).
+        # Session logs go to CloudWatch Logs (InstanceLogs grants those writes), not S3, so no
+        # s3:GetEncryptionConfiguration; sessions are not KMS-encrypted end to end, so no kms:Decrypt.
+        self.role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="SessionManagerAgentOnly",
+                actions=list(SESSION_MANAGER_INSTANCE_ACTIONS),
+                resources=["*"],
+            )
         )
         ec2_type = ec2.InstanceType(instance_type)
         # R20: the service's code travels as an S3 asset that the instances read, not inside the user data.
@@ -235,6 +265,13 @@ class Compute(Construct):
             "LaunchTemplate",
             launch_template_name=name,
             instance_type=ec2_type,
+            # Burstable types run unlimited, explicitly: the design holds them at 40 % CPU and counts on 60 % after an
+            # AZ loss, above a t3.small's 20 % baseline, and in an account whose default is standard they would be
+            # throttled toward the baseline exactly then. RunInstances' own default is unlimited for T3/T3a/T4g but
+            # standard for T2, and an account may change it
+            # (https://docs.aws.amazon.com/AWSEC2/latest/APIReference/API_RunInstances.html, CreditSpecification).
+            # The surplus credits this costs are in the failover budget and `make cost`.
+            cpu_credits=ec2.CpuCredits.UNLIMITED if is_burstable(instance_type) else None,
             # R16, failure 10: a fixed image id from the configuration, never the public SSM parameter that
             # CloudFormation would re-resolve (and roll the fleet onto) at every deploy.
             machine_image=ec2.MachineImage.generic_linux({Stack.of(self).region: image_id}),
@@ -264,7 +301,7 @@ class Compute(Construct):
             vpc=vpc,
             vpc_subnets=subnets,
             auto_scaling_group_name=name,
-            launch_template=self.launch_template,
+            **_launch_spec(self.launch_template, (instance_type, *additional_instance_types)),
             min_capacity=min_capacity,
             max_capacity=max_capacity,
             # Launches, terminations and their failures are failover events the on-call engineer is told about.
@@ -314,6 +351,8 @@ class Compute(Construct):
                 drain=drain,
                 service_source=self.service_asset.s3_object_url,
                 group_name=name,
+                # Signals signed with the instance role, which the CloudFormation endpoint policy admits.
+                role_name=self.role.role_name,
             )
         )
         # Replacements outside deployments (health, rebalancing, instance refresh) launch first and terminate
@@ -332,6 +371,32 @@ class Compute(Construct):
         self.auto_scaling_group.scale_on_cpu_utilization(
             "CpuTarget", target_utilization_percent=self.cpu_target_percent
         )
+
+
+def _launch_spec(launch_template: ec2.LaunchTemplate, types: Sequence[str]) -> dict[str, Any]:
+    """The group's launch template alone, or, with several types, a mixed instances policy over it.
+
+    Several types of one architecture (settings check it) share the launch template and so the pinned image; the
+    group launches them in the order given (prioritized allocation, all On-Demand), so the first type runs at
+    rest and the others fill in when it has no capacity in a zone — the case an AZ loss makes likely. AWS Config's
+    rule autoscaling-multiple-instance-types finds a group with one instance type non-compliant
+    (https://docs.aws.amazon.com/config/latest/developerguide/autoscaling-multiple-instance-types.html).
+    """
+    if len(types) == 1:
+        return {"launch_template": launch_template}
+    return {
+        "mixed_instances_policy": autoscaling.MixedInstancesPolicy(
+            launch_template=launch_template,
+            launch_template_overrides=[
+                autoscaling.LaunchTemplateOverrides(instance_type=ec2.InstanceType(t)) for t in types
+            ],
+            instances_distribution=autoscaling.InstancesDistribution(
+                on_demand_allocation_strategy=autoscaling.OnDemandAllocationStrategy.PRIORITIZED,
+                on_demand_base_capacity=0,
+                on_demand_percentage_above_base_capacity=100,
+            ),
+        )
+    }
 
 
 def max_healthy_percentage(*, min_capacity: int, max_capacity: int) -> int:

@@ -20,6 +20,8 @@ that AZ's interface (R2: no AZ depends on another).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from aws_cdk import Aws, Stack
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
@@ -40,6 +42,44 @@ INTERFACE_ENDPOINTS: dict[str, tuple[str, str]] = {
     "autoscaling": ("AutoScaling", "CompleteLifecycleAction once the service has drained (R20)"),
 }
 S3_PREFIX_LIST_PATH = "PrefixLists.0.PrefixListId"
+# What the instances call through each interface endpoint (the endpoint policy allows these and nothing else):
+# cfn-signal's SignalResource; the SSM agent's registration and Session Manager's channels (the minimal instance
+# policy of https://docs.aws.amazon.com/systems-manager/latest/userguide/getting-started-create-iam-instance-profile.html);
+# the CloudWatch agent's and Session Manager's log writes and the log-group lookup before a session streams.
+ENDPOINT_ACTIONS: dict[str, tuple[str, ...]] = {
+    "cloudformation": ("cloudformation:SignalResource",),
+    "ssm": ("ssm:UpdateInstanceInformation",),
+    "ssmmessages": (
+        "ssmmessages:CreateControlChannel",
+        "ssmmessages:CreateDataChannel",
+        "ssmmessages:OpenControlChannel",
+        "ssmmessages:OpenDataChannel",
+    ),
+    "logs": ("logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams", "logs:DescribeLogGroups"),
+    # The drain script completes its own instance's termination hook (components/fleet/graceful_stop.py).
+    "autoscaling": ("autoscaling:CompleteLifecycleAction",),
+}
+# The AL2023 repository bucket's name is AWS's (the image's /etc/yum.repos.d/amazonlinux.repo points dnf at it);
+# docs/egress.md says where the name comes from and how a real instance confirms it.
+AL2023_REPOSITORY_BUCKET = "al2023-repos-{region}-de612dc2"
+SSM_AGENT_BUCKET = "amazon-ssm-{region}"
+
+
+def readable_buckets(region: str) -> tuple[str, ...]:
+    """The AWS-owned buckets the instances read through the S3 gateway endpoint in `region`."""
+    return (AL2023_REPOSITORY_BUCKET.format(region=region), SSM_AGENT_BUCKET.format(region=region))
+
+
+def _endpoint_scope(service: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(actions, resources) an interface endpoint admits: signals to this stack only, logs of this account only."""
+    resources: tuple[str, ...] = ("*",)
+    if service == "cloudformation":
+        resources = (Aws.STACK_ID,)
+    elif service == "logs":
+        resources = (f"arn:{Aws.PARTITION}:logs:{Aws.REGION}:{Aws.ACCOUNT_ID}:log-group:*",)
+    elif service == "autoscaling":
+        resources = (f"arn:{Aws.PARTITION}:autoscaling:{Aws.REGION}:{Aws.ACCOUNT_ID}:autoScalingGroup:*",)
+    return ENDPOINT_ACTIONS[service], resources
 
 
 class ServiceEndpoints(Construct):
@@ -78,25 +118,31 @@ class ServiceEndpoints(Construct):
             )
             for service, (construct_id, _) in INTERFACE_ENDPOINTS.items()
         }
-        # The logs endpoint is the one write path out of the VPC (PutLogEvents). Only principals of this account may
-        # use it, so stolen or foreign credentials cannot stream data into another account's log group through it
-        # (endpoint policies and aws:PrincipalAccount:
-        # https://docs.aws.amazon.com/vpc/latest/privatelink/vpc-endpoints-access.html). Not on the CloudFormation
-        # endpoint: cfn-signal may sign with the instance's identity instead of IAM credentials.
-        self.interface_endpoints["logs"].add_to_policy(
-            iam.PolicyStatement(
-                sid="ThisAccountsPrincipalsOnly",
-                principals=[iam.AnyPrincipal()],
-                actions=["*"],
-                resources=["*"],
-                conditions={"StringEquals": {"aws:PrincipalAccount": Aws.ACCOUNT_ID}},
+        # Every interface endpoint admits only this account's principals and only the actions the instances call
+        # (endpoint policies: https://docs.aws.amazon.com/vpc/latest/privatelink/vpc-endpoints-access.html). Stolen
+        # or foreign credentials cannot use them to reach another account (for the logs endpoint, the one write
+        # path out of the VPC, that means no streaming into someone else's log group), and nothing in the VPC can
+        # call an action of these services the tier does not use. cfn-signal signs with the instance role
+        # (runtime/signal_when_healthy.sh --role), so the account condition holds for health signals too.
+        for service, endpoint in self.interface_endpoints.items():
+            actions, resources = _endpoint_scope(service)
+            endpoint.add_to_policy(
+                iam.PolicyStatement(
+                    sid="ThisAccountsPrincipalsUsedActionsOnly",
+                    principals=[iam.AnyPrincipal()],
+                    actions=list(actions),
+                    resources=list(resources),
+                    conditions={"StringEquals": {"aws:PrincipalAccount": Aws.ACCOUNT_ID}},
+                )
             )
-        )
         # A gateway endpoint policy applies to all S3 traffic from these route tables
         # (https://docs.aws.amazon.com/vpc/latest/privatelink/vpc-endpoints-s3.html). Nothing in the private subnets
         # writes to S3 (ALB access logs are delivered by Elastic Load Balancing itself, not through this VPC), so
-        # the endpoint allows reading objects only: the AL2023 repositories and the SSM agent's AWS-owned buckets
-        # are read, and no object can be written to any bucket from the instances, whoever's credentials they hold.
+        # the endpoint allows reading objects of two AWS-owned buckets only: the region's Amazon Linux 2023
+        # package repository that `dnf` reads at boot, and the SSM agent's bucket for agent updates, which
+        # "SSM Agent communications with AWS managed S3 buckets" names for VPC endpoint setups
+        # (https://docs.aws.amazon.com/systems-manager/latest/userguide/ssm-agent-minimum-s3-permissions.html).
+        # No other bucket of any account can be read or written from the instances, whoever's credentials they hold.
         self.s3_gateway = ec2.GatewayVpcEndpoint(
             self,
             "S3",
@@ -106,10 +152,10 @@ class ServiceEndpoints(Construct):
         )
         self.s3_gateway.add_to_policy(
             iam.PolicyStatement(
-                sid="ReadObjectsOnly",
+                sid="ReadTheOsRepositoryAndAgentBucketsOnly",
                 principals=[iam.AnyPrincipal()],
                 actions=["s3:GetObject"],
-                resources=["arn:aws:s3:::*/*"],
+                resources=[f"arn:aws:s3:::{bucket}/*" for bucket in readable_buckets(region)],
             )
         )
         lookup = sdk_call(
@@ -124,6 +170,18 @@ class ServiceEndpoints(Construct):
             statements=[iam.PolicyStatement(actions=["ec2:DescribeManagedPrefixLists"], resources=["*"])],
         )
         self.s3_prefix_list_id = lookup.get_response_field(S3_PREFIX_LIST_PATH)
+
+    def allow_object_reads(self, object_arns: Sequence[str]) -> None:
+        """Let the instances read these objects through the S3 gateway endpoint too: the service's code, which the
+        launch copies from the CDK asset bucket (components/fleet/compute.py), and nothing else of that bucket."""
+        self.s3_gateway.add_to_policy(
+            iam.PolicyStatement(
+                sid="ReadTheServiceCodeOnly",
+                principals=[iam.AnyPrincipal()],
+                actions=["s3:GetObject"],
+                resources=list(object_arns),
+            )
+        )
 
     def admit(self, clients: ec2.SecurityGroup) -> None:
         """Let `clients` (a group created without default egress) reach these endpoints over HTTPS, and only them.

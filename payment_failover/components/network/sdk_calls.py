@@ -35,7 +35,9 @@ def sdk_call(
     output_paths: Sequence[str] | None = None,
     ignore_error_codes: str | None = None,
 ) -> cr.AwsCustomResource:
-    """An EC2 API call made on create and on every update of the resource, never on delete."""
+    """An EC2 API call made on create and when the resource's properties change (CloudFormation sends Update only
+    then: https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/crpg-ref-requesttypes-update.html), never
+    on delete."""
     call = cr.AwsSdkCall(
         service="EC2",
         action=action,

@@ -49,7 +49,13 @@ UNHEALTHY_HOSTS = AlarmRule(evaluation_periods=2, datapoints_to_alarm=2)
 ERROR_RATE = AlarmRule(evaluation_periods=3, datapoints_to_alarm=2)
 LATENCY = AlarmRule(evaluation_periods=3, datapoints_to_alarm=3)
 IN_SERVICE = AlarmRule(evaluation_periods=5, datapoints_to_alarm=5)
+SERVING_CAPACITY = AlarmRule(evaluation_periods=2, datapoints_to_alarm=2)
 DNS_HEALTH = AlarmRule(evaluation_periods=1, datapoints_to_alarm=1)
+
+
+def serving_floor(*, min_capacity: int, zones: int) -> int:
+    """Healthy targets the prescaled design needs: the balanced minimum without one AZ's share."""
+    return min_capacity - min_capacity // zones
 
 
 class FailoverAlarms(Construct):
@@ -144,6 +150,26 @@ class FailoverAlarms(Construct):
             comparison=cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
             missing=cloudwatch.TreatMissingData.BREACHING,
             description=f"Fewer than {min_capacity} instances in service for 5 minutes: replacement is not keeping up",
+        )
+        # What the load balancer can send to, not what Auto Scaling counts: during a zonal shift the group keeps the
+        # shifted AZ's instances InService and does not replace them (IgnoreUnhealthy: "instances will not be
+        # replaced in the Availability Zone with the active zonal shift",
+        # https://docs.aws.amazon.com/autoscaling/ec2/APIReference/API_AvailabilityZoneImpairmentPolicy.html), so
+        # InServiceBelowMinimum stays OK while fewer targets serve. The floor is what the prescaled design needs:
+        # the instances of all AZs but one. Minimum: the worst load balancer node's count; no data is no target.
+        self.serving_floor = serving_floor(min_capacity=min_capacity, zones=len(availability_zones))
+        self.serving_capacity = self._alarm(
+            "ServingCapacityBelowAzLoss",
+            metric=metrics.target_metric("HealthyHostCount", statistic="Minimum"),
+            rule=SERVING_CAPACITY,
+            threshold=self.serving_floor,
+            comparison=cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+            missing=cloudwatch.TreatMissingData.BREACHING,
+            description=(
+                f"Fewer than {self.serving_floor} healthy targets for 2 minutes: less than the "
+                f"{len(availability_zones) - 1} remaining AZs must carry after losing one; a zonal shift does not "
+                "replace the shifted AZ's instances"
+            ),
         )
 
     def _alarm(

@@ -9,7 +9,7 @@ from aws_cdk import aws_sns as sns
 from aws_cdk import aws_sns_subscriptions as subscriptions
 from constructs import Construct
 
-from payment_failover.compliance import confused_deputy
+from payment_failover.compliance import confused_deputy, key_grants
 
 # Auto Scaling publishes ASG notifications as this service-linked role, which must be able to use the key.
 AUTOSCALING_SERVICE_ROLE = "role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRoleForAutoScaling"
@@ -40,6 +40,7 @@ class FailoverTopic(Construct):
             description=f"Encrypts the {topic_name} SNS topic; usable by CloudWatch alarms and Auto Scaling",
             enable_key_rotation=True,
         )
+        key_grants.grants_only_for_aws_resources(self.key)
         publishers: list[iam.IPrincipal] = [iam.ServicePrincipal("cloudwatch.amazonaws.com")]
         if autoscaling_publishes:
             publishers.append(

@@ -15,6 +15,8 @@ from aws_cdk import aws_kms as kms
 from aws_cdk import aws_logs as logs
 from constructs import Construct
 
+from payment_failover.compliance import key_grants
+
 # PCI DSS v4.0.1 10.5.1 asks for at least 12 months of audit log history; 18 months leaves a margin for an
 # assessment that starts late or an investigation that reaches back past the year.
 LOG_RETENTION = logs.RetentionDays.EIGHTEEN_MONTHS
@@ -36,6 +38,7 @@ class LogArchive(Construct):
             enable_key_rotation=True,
             removal_policy=RemovalPolicy.RETAIN,
         )
+        key_grants.grants_only_for_aws_resources(self.key)
         self.key.add_to_resource_policy(
             iam.PolicyStatement(
                 sid="CloudWatchLogsOfThisAccountAndRegionOnly",

@@ -66,13 +66,18 @@ ACTION_PERMISSIONS: Mapping[str, tuple[str, ...]] = {
         "tag:GetResources",
     ),
 }
-# Experiment logs to CloudWatch Logs (https://docs.aws.amazon.com/fis/latest/userguide/monitoring-logging.html).
+# Experiment logs to CloudWatch Logs (https://docs.aws.amazon.com/fis/latest/userguide/monitoring-logging.html
+# sends the permissions to "Logs sent to CloudWatch Logs",
+# https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/AWS-logs-infrastructure-CWL.html). That page lists the
+# four actions below and asks that the three resource-policy and log-group ones name the account's log-group ARN
+# pattern in the region with a * wildcard, not one group: so they are, and only CreateLogDelivery stays on *.
 LOG_DELIVERY_PERMISSIONS = (
     "logs:CreateLogDelivery",
     "logs:PutResourcePolicy",
     "logs:DescribeResourcePolicies",
     "logs:DescribeLogGroups",
 )
+LOG_GROUP_SCOPED_PERMISSIONS = LOG_DELIVERY_PERMISSIONS[1:]
 
 
 class AzLossDrills(Construct):
@@ -295,5 +300,10 @@ def _drill_permissions(
             ],
             resources=["*"],
         ),
-        iam.PolicyStatement(sid="DeliverExperimentLogs", actions=list(LOG_DELIVERY_PERMISSIONS), resources=["*"]),
+        iam.PolicyStatement(sid="DeliverExperimentLogs", actions=["logs:CreateLogDelivery"], resources=["*"]),
+        iam.PolicyStatement(
+            sid="LogDeliveryPolicyOnThisAccountsLogGroupsInThisRegion",
+            actions=list(LOG_GROUP_SCOPED_PERMISSIONS),
+            resources=[_arn("logs", "log-group:*")],
+        ),
     ]

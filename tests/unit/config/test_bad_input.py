@@ -309,6 +309,41 @@ BAD_CONFIGURATIONS: list[tuple[dict[str, Any], dict[str, str], str]] = [
             "does not use.",
         ),
     ),
+    # --- additional instance types: one launch template (image, credit option) fits them all ---------------
+    (
+        {"additionalInstanceTypes": "m7g.large"},
+        {},
+        invalid(
+            "additionalInstanceTypes",
+            "'m7g.large' is not allowed; it runs arm64, and the pinned image of t3.small is x86_64.",
+        ),
+    ),
+    (
+        {"additionalInstanceTypes": "t3a.small,c6i.large"},
+        {},
+        invalid(
+            "additionalInstanceTypes",
+            "'c6i.large' is not allowed; t3.small is burstable and c6i.large is not: the group's one CPU credit "
+            "option must fit every type.",
+        ),
+    ),
+    (
+        {"additionalInstanceTypes": "t3a.small,t3.small"},
+        {},
+        invalid(
+            "additionalInstanceTypes",
+            "'t3a.small,t3.small' is not allowed; give at most 5 distinct types, each once and none equal to "
+            "instanceType t3.small.",
+        ),
+    ),
+    (
+        {"additionalInstanceTypes": "t3a.smal"},
+        {},
+        invalid(
+            "additionalInstanceTypes",
+            "'t3a.smal' is not allowed; expected an EC2 instance type such as t3a.small or m6g.large.",
+        ),
+    ),
     # --- capacity: the key the user set is the one named ----------------------------------------------------
     ({"minCapacity": "six"}, {}, invalid("minCapacity", f"'six' is not allowed; {WHOLE}")),
     ({"minCapacity": FULL_WIDTH[:1]}, {}, invalid("minCapacity", f"{FULL_WIDTH[:1]!r} is not allowed; {WHOLE}")),
@@ -557,7 +592,8 @@ BAD_CONFIGURATIONS: list[tuple[dict[str, Any], dict[str, str], str]] = [
         invalid(
             "standbySettings",
             "{'domainName': 'pay.example.com'} is not allowed; domainName is shared by both regions (the standby may "
-            "differ only in availabilityZones, certificateArn, instanceType, imageId, minCapacity, maxCapacity).",
+            "differ only in availabilityZones, certificateArn, instanceType, additionalInstanceTypes, imageId, "
+            "minCapacity, maxCapacity).",
         ),
     ),
     (
@@ -566,7 +602,8 @@ BAD_CONFIGURATIONS: list[tuple[dict[str, Any], dict[str, str], str]] = [
         invalid(
             "standbySettings",
             "{'dnsFailureThreshold': '1'} is not allowed; dnsFailureThreshold is shared by both regions (the standby "
-            "may differ only in availabilityZones, certificateArn, instanceType, imageId, minCapacity, maxCapacity).",
+            "may differ only in availabilityZones, certificateArn, instanceType, additionalInstanceTypes, imageId, "
+            "minCapacity, maxCapacity).",
         ),
     ),
     (
@@ -840,7 +877,8 @@ BAD_CONFIGURATIONS: list[tuple[dict[str, Any], dict[str, str], str]] = [
         invalid(
             "standbySettings",
             "{'colour': 'blue'} is not allowed; colour is not a setting; the standby may differ only in "
-            "availabilityZones, certificateArn, instanceType, imageId, minCapacity, maxCapacity.",
+            "availabilityZones, certificateArn, instanceType, additionalInstanceTypes, imageId, minCapacity, "
+            "maxCapacity.",
         ),
     ),
     # --- JSON whose quotes a shell stripped -----------------------------------------------------------------

@@ -43,6 +43,7 @@ CHANGED: dict[str, dict[str, str]] = {
         "certificateArn": "arn:aws:acm:eu-central-1:123456789012:certificate/0a1b2c3d-4e5f-4a6b-8c7d-9e0f1a2b3c4d"
     },
     "instanceType": {"instanceType": "m7g.large"},
+    "additionalInstanceTypes": {"additionalInstanceTypes": "t3a.small"},
     "imageId": {"imageId": "ami-0123456789abcdef0"},
     "minCapacity": {"minCapacity": "9"},
     "maxCapacity": {"maxCapacity": "7"},

@@ -98,8 +98,45 @@ def test_known_answers_for_a_hand_made_template() -> None:
     assert figures["first notification: per-az"].value == 30 + 2 * 60
     assert figures["first notification: errors"].value == 3 * 60
     assert figures["healthy capacity right after losing an AZ"].value == 4
-    assert figures["healthy capacity once the ASG restores it"].value == 6
+    assert figures["healthy capacity once the ASG replaces the lost AZ's instances (no zonal shift)"].value == 6
     assert figures["CPU per serving instance during a zonal shift or after losing an AZ"].value == 60
+
+
+SHIFTED = "healthy capacity for the whole of a zonal shift (autoshift, drill, runbook)"
+NOT_SHIFTED = "healthy capacity once the ASG replaces the lost AZ's instances (no zonal shift)"
+
+
+@pytest.mark.parametrize(("behaviour", "during_shift"), [("IgnoreUnhealthy", 4), ("ReplaceUnhealthy", 6)])
+def test_r22_capacity_during_a_zonal_shift_follows_the_groups_impaired_zone_behaviour(
+    behaviour: str, during_shift: int
+) -> None:
+    """AvailabilityZoneImpairmentPolicy: with IgnoreUnhealthy "instances will not be replaced in the Availability
+    Zone with the active zonal shift", so the group serves with the other AZs' instances for the whole shift."""
+    template = _template()
+    template["Resources"]["Asg"]["Properties"]["AvailabilityZoneImpairmentPolicy"] = {
+        "ZonalShiftEnabled": True,
+        "ImpairedZoneHealthCheckBehavior": behaviour,
+    }
+    figures = _figures([template])
+    assert figures[NOT_SHIFTED].value == 6
+    assert figures[SHIFTED].value == during_shift
+    assert figures[SHIFTED].met
+
+
+def test_r22_the_shipped_group_serves_four_for_a_whole_shift_and_six_once_replaced(
+    default_stage: SynthesizedStage,
+) -> None:
+    figures = _figures([t.to_json() for t in default_stage.templates.values()])
+    assert (figures[SHIFTED].value, figures[NOT_SHIFTED].value) == (4, 6)
+    assert "IgnoreUnhealthy" in figures[SHIFTED].how
+
+
+def test_r22_burstable_fleet_states_unlimited_credits_and_prices_its_surplus(default_stage: SynthesizedStage) -> None:
+    figures = _figures([t.to_json() for t in default_stage.templates.values()])
+    assert figures["CPU credit option of the launch template"].met
+    assert figures["CPU baseline of t3.small"].value == 20
+    # (40 % - 20 %) x 2 vCPUs x 730 h x $0.05
+    assert figures["surplus CPU credits at the CPU target, per instance"].value == pytest.approx(14.6)
 
 
 def test_deployment_figures_for_a_hand_made_template() -> None:

@@ -7,16 +7,18 @@
 # at once, so CloudFormation fails the batch instead of waiting for the rolling update's PauseTime.
 #
 # cfn-signal needs no credentials: without them CloudFormation checks that the instance belongs to the stack
-# it signals (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cfn-signal.html). The instance
-# role holds only cloudformation:SignalResource on its own stack, for a cfn-signal that does use credentials.
+# it signals (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/cfn-signal.html). With --role the
+# signal is signed with that IAM role's credentials instead (cfn-signal's own --role option, same page): the
+# instance role holds only cloudformation:SignalResource on its own stack, and the CloudFormation VPC endpoint
+# admits only this account's principals, which an unsigned signal is not.
 #
-# Usage: signal_when_healthy.sh --stack NAME --resource LOGICAL_ID --region REGION
+# Usage: signal_when_healthy.sh --stack NAME --resource LOGICAL_ID --region REGION [--role ROLE_NAME]
 #                               [--url URL] [--deadline SECONDS] [--settle SECONDS] [--interval SECONDS] [--failed]
 # Exit status: 0 when success was signalled, 1 when failure was signalled, 2 on bad arguments or when
 # cfn-signal itself could not deliver the signal.
 set -uo pipefail
 
-stack="" resource="" region=""
+stack="" resource="" region="" role=""
 url="http://127.0.0.1:8080/health"
 deadline=240 settle=0 interval=5 failed=0
 probe_seconds=3
@@ -26,6 +28,7 @@ while [ $# -gt 0 ]; do
     --stack) stack="$2"; shift 2 ;;
     --resource) resource="$2"; shift 2 ;;
     --region) region="$2"; shift 2 ;;
+    --role) role="$2"; shift 2 ;;
     --url) url="$2"; shift 2 ;;
     --deadline) deadline="$2"; shift 2 ;;
     --settle) settle="$2"; shift 2 ;;
@@ -52,7 +55,9 @@ fi
 
 signal() {
   log "signalling success=$1 to $stack/$resource in $region"
-  if ! cfn-signal --success "$1" --stack "$stack" --resource "$resource" --region "$region"; then
+  credentials=()
+  [ -n "$role" ] && credentials=(--role "$role")
+  if ! cfn-signal --success "$1" --stack "$stack" --resource "$resource" --region "$region" "${credentials[@]}"; then
     log "cfn-signal could not deliver the signal"
     exit 2
   fi

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 from pathlib import Path
@@ -23,7 +24,13 @@ ROLLOUT = RolloutTiming(health_check_interval_seconds=30, healthy_threshold=2)
 AGENT_CONFIG = '{"logs": {"logs_collected": {"files": {"collect_list": [{"file_path": "/var/log/secure"}]}}}}'
 
 
-def _template(instance_type: str = "t3.small", *, min_capacity: int = 6, max_capacity: int = 9) -> Template:
+def _template(
+    instance_type: str = "t3.small",
+    *,
+    min_capacity: int = 6,
+    max_capacity: int = 9,
+    additional: tuple[str, ...] = (),
+) -> Template:
     stack, network = stack_with_network()
     Compute(
         stack,
@@ -31,6 +38,7 @@ def _template(instance_type: str = "t3.small", *, min_capacity: int = 6, max_cap
         vpc=network.vpc,
         subnets=network.private_subnets,
         instance_type=instance_type,
+        additional_instance_types=additional,
         image_id=IMAGE_ID,
         min_capacity=min_capacity,
         max_capacity=max_capacity,
@@ -145,7 +153,25 @@ def test_r6_encrypted_gp3_root_volume(launch_data: dict) -> None:
     ]
 
 
-def test_r6_no_ssh_key_and_session_manager_only_role(template: Template, launch_data: dict) -> None:
+SESSION_MANAGER_STATEMENT = {
+    "Sid": "SessionManagerAgentOnly",
+    "Action": [
+        "ssm:UpdateInstanceInformation",
+        "ssmmessages:CreateControlChannel",
+        "ssmmessages:CreateDataChannel",
+        "ssmmessages:OpenControlChannel",
+        "ssmmessages:OpenDataChannel",
+    ],
+    "Effect": "Allow",
+    "Resource": "*",
+}
+
+
+def test_r6_r22_no_ssh_key_and_only_aws_minimal_session_manager_instance_policy(
+    template: Template, launch_data: dict
+) -> None:
+    """AWS's minimal Session Manager instance policy ("Create a custom IAM role for Session Manager"), and no
+    AmazonSSMManagedInstanceCore, whose ssm:GetParameter(s) on * would read every parameter of the account."""
     assert "KeyName" not in launch_data
     roles = template.find_resources(
         "AWS::IAM::Role",
@@ -153,9 +179,7 @@ def test_r6_no_ssh_key_and_session_manager_only_role(template: Template, launch_
     )
     ((role_id, resource),) = roles.items()
     role = resource["Properties"]
-    assert role["ManagedPolicyArns"] == [
-        {"Fn::Join": ["", ["arn:", {"Ref": "AWS::Partition"}, ":iam::aws:policy/AmazonSSMManagedInstanceCore"]]}
-    ]
+    assert "ManagedPolicyArns" not in role
     assert "Policies" not in role
     attached = [
         p["Properties"]["PolicyDocument"]["Statement"]
@@ -163,9 +187,11 @@ def test_r6_no_ssh_key_and_session_manager_only_role(template: Template, launch_
         if {"Ref": role_id} in p["Properties"]["Roles"]
     ]
     (statements,) = attached
+    assert SESSION_MANAGER_STATEMENT in statements
     assert SIGNAL_STATEMENT in statements
+    assert "ssm:GetParameter" not in json.dumps(template.to_json())
     # The service's code is an S3 asset (R20): read-only access to the asset bucket is the one other grant.
-    (read,) = [statement for statement in statements if statement != SIGNAL_STATEMENT]
+    (read,) = [s for s in statements if s not in (SIGNAL_STATEMENT, SESSION_MANAGER_STATEMENT)]
     assert (read["Sid"], read["Action"]) == ("ReadServiceCode", "s3:GetObject")
 
 
@@ -272,10 +298,15 @@ def test_r16_user_data_ends_by_signalling_the_group_after_waiting_for_its_own_he
     template: Template, launch_data: dict
 ) -> None:
     logical_id, _ = _group(template)
+    (role_id,) = template.find_resources(
+        "AWS::IAM::Role",
+        {"Properties": {"AssumeRolePolicyDocument": {"Statement": [{"Principal": {"Service": "ec2.amazonaws.com"}}]}}},
+    )
     lines = user_data_script(launch_data).rstrip().splitlines()
     assert lines[-1] == (
         f"{compute.SIGNAL_SCRIPT_PATH} --stack <Ref:AWS::StackName> --resource {logical_id}"
-        " --region <Ref:AWS::Region> --url http://127.0.0.1:8080/health --deadline 120 --settle 60 --interval 5"
+        f" --region <Ref:AWS::Region> --role <Ref:{role_id}>"
+        " --url http://127.0.0.1:8080/health --deadline 120 --settle 60 --interval 5"
     )
 
 
@@ -307,8 +338,8 @@ def test_r16_the_instance_role_may_signal_only_its_own_stack(template: Template)
     statements = [
         p["Properties"]["PolicyDocument"]["Statement"] for p in template.find_resources("AWS::IAM::Policy").values()
     ]
-    signalling = [statement for document in statements for statement in document if "cloudformation" in str(statement)]
-    assert signalling == [SIGNAL_STATEMENT]
+    signals = [s for policy in statements for s in policy if "cloudformation" in str(s)]
+    assert signals == [SIGNAL_STATEMENT]
 
 
 def test_r5_replacements_outside_deployments_launch_before_they_terminate_within_the_ceiling(
@@ -351,3 +382,40 @@ def test_r6_user_data_stays_within_ec2s_16_kb_with_every_reference_at_its_longes
         for resource in template.find_resources("AWS::EC2::LaunchTemplate").values():
             script = re.sub(r"<Ref:[^>]+>", "x" * 256, user_data_script(resource["Properties"]["LaunchTemplateData"]))
             assert len(script.encode()) < compute.USER_DATA_LIMIT_BYTES
+
+
+MIXED = ("t3a.small", "t3.medium")
+
+
+def test_r22_burstable_instances_run_unlimited_explicitly(launch_data: dict) -> None:
+    """RunInstances' default credit option depends on the family and the account: the template states it."""
+    assert launch_data["CreditSpecification"] == {"CpuCredits": "unlimited"}
+
+
+def test_r22_a_fixed_performance_type_carries_no_credit_option() -> None:
+    launch = single(_template("m7g.large"), "AWS::EC2::LaunchTemplate")["LaunchTemplateData"]
+    assert "CreditSpecification" not in launch
+
+
+def test_r22_one_type_launches_from_the_template_alone(template: Template) -> None:
+    _, group = _group(template)
+    assert "MixedInstancesPolicy" not in group["Properties"]
+    assert "LaunchTemplate" in group["Properties"]
+
+
+def test_r22_several_types_share_the_launch_template_and_its_pinned_image_in_priority_order() -> None:
+    """AWS Config's autoscaling-multiple-instance-types: a group with one type is non-compliant."""
+    template = _template(additional=MIXED)
+    _, group = _group(template)
+    policy = group["Properties"]["MixedInstancesPolicy"]
+    assert "LaunchTemplate" not in group["Properties"]
+    (launch_id,) = template.find_resources("AWS::EC2::LaunchTemplate")
+    assert policy["LaunchTemplate"]["LaunchTemplateSpecification"]["LaunchTemplateId"] == {"Ref": launch_id}
+    assert [o["InstanceType"] for o in policy["LaunchTemplate"]["Overrides"]] == ["t3.small", *MIXED]
+    assert policy["InstancesDistribution"] == {
+        "OnDemandAllocationStrategy": "prioritized",
+        "OnDemandBaseCapacity": 0,
+        "OnDemandPercentageAboveBaseCapacity": 100,
+    }
+    launch = single(template, "AWS::EC2::LaunchTemplate")["LaunchTemplateData"]
+    assert launch["ImageId"] == IMAGE_ID

@@ -155,3 +155,13 @@ def test_an_undeliverable_signal_is_reported_with_its_own_exit_status(
 def test_bad_arguments_signal_nothing(tmp_path: Path, args: list[str]) -> None:
     run = _run(tmp_path, *args)
     assert (run.returncode, run.signals) == (2, [])
+
+
+def test_r22_with_a_role_the_signal_is_signed_with_that_roles_credentials(
+    tmp_path: Path, health: ThreadingHTTPServer
+) -> None:
+    """cfn-signal's --role option (cfn-signal page): the CloudFormation endpoint admits this account's principals."""
+    run = _run(
+        tmp_path, "--url", _url(health), "--deadline", str(DEADLINE), "--interval", INTERVAL, "--role", "fleet-role"
+    )
+    assert (run.returncode, run.signals) == (0, [[*_expected("true"), "--role", "fleet-role"]]), run.stderr

@@ -72,28 +72,81 @@ def test_r19_no_ec2messages_endpoint_is_paid_for(template: Template) -> None:
     assert len(names) == len(SERVICES) + 1  # + the S3 gateway
 
 
-def test_r19_only_this_accounts_principals_may_use_the_logs_endpoint(template: Template) -> None:
-    policies = {
-        json.dumps(e["Properties"]["ServiceName"]): e["Properties"].get("PolicyDocument")
-        for e in template.find_resources(
-            "AWS::EC2::VPCEndpoint", {"Properties": {"VpcEndpointType": "Interface"}}
-        ).values()
-    }
-    assert policies.pop('"com.amazonaws.eu-central-1.logs"')["Statement"] == [
+ACCOUNT = {"StringEquals": {"aws:PrincipalAccount": {"Ref": "AWS::AccountId"}}}
+THIS_ACCOUNTS_LOG_GROUPS = {
+    "Fn::Join": [
+        "",
+        [
+            "arn:",
+            {"Ref": "AWS::Partition"},
+            ":logs:",
+            {"Ref": "AWS::Region"},
+            ":",
+            {"Ref": "AWS::AccountId"},
+            ":log-group:*",
+        ],
+    ]
+}
+THIS_ACCOUNTS_GROUPS = {
+    "Fn::Join": [
+        "",
+        [
+            "arn:",
+            {"Ref": "AWS::Partition"},
+            ":autoscaling:",
+            {"Ref": "AWS::Region"},
+            ":",
+            {"Ref": "AWS::AccountId"},
+            ":autoScalingGroup:*",
+        ],
+    ]
+}
+USED = {
+    "cloudformation": ("cloudformation:SignalResource", {"Ref": "AWS::StackId"}),
+    "autoscaling": ("autoscaling:CompleteLifecycleAction", THIS_ACCOUNTS_GROUPS),
+    "ssm": ("ssm:UpdateInstanceInformation", "*"),
+    "ssmmessages": (
+        [
+            "ssmmessages:CreateControlChannel",
+            "ssmmessages:CreateDataChannel",
+            "ssmmessages:OpenControlChannel",
+            "ssmmessages:OpenDataChannel",
+        ],
+        "*",
+    ),
+    "logs": (
+        ["logs:CreateLogStream", "logs:DescribeLogGroups", "logs:DescribeLogStreams", "logs:PutLogEvents"],
+        THIS_ACCOUNTS_LOG_GROUPS,
+    ),
+}
+
+
+@pytest.mark.parametrize("service", SERVICES)
+def test_r22_each_interface_endpoint_admits_only_this_accounts_principals_and_the_actions_used(
+    template: Template, service: str
+) -> None:
+    """Endpoint policies (PrivateLink "Control access to VPC endpoints using endpoint policies"): no endpoint keeps
+    the default full-access policy; signals reach only this stack, log writes only this account's log groups."""
+    (endpoint,) = template.find_resources(
+        "AWS::EC2::VPCEndpoint",
+        {"Properties": {"VpcEndpointType": "Interface", "ServiceName": f"com.amazonaws.eu-central-1.{service}"}},
+    ).values()
+    actions, resource = USED[service]
+    assert endpoint["Properties"]["PolicyDocument"]["Statement"] == [
         {
-            "Sid": "ThisAccountsPrincipalsOnly",
+            "Sid": "ThisAccountsPrincipalsUsedActionsOnly",
             "Effect": "Allow",
             "Principal": {"AWS": "*"},
-            "Action": "*",
-            "Resource": "*",
-            "Condition": {"StringEquals": {"aws:PrincipalAccount": {"Ref": "AWS::AccountId"}}},
+            "Action": actions,
+            "Resource": resource,
+            "Condition": ACCOUNT,
         }
     ]
-    # The others keep the default full-access policy (cfn-signal may sign with the instance identity, not IAM).
-    assert set(policies.values()) == {None}
 
 
-def test_r19_s3_gateway_endpoint_serves_the_private_route_tables_read_only(template: Template) -> None:
+def test_r22_s3_gateway_endpoint_serves_the_private_route_tables_and_reads_only_the_os_and_agent_buckets(
+    template: Template,
+) -> None:
     (gateway,) = template.find_resources(
         "AWS::EC2::VPCEndpoint", {"Properties": {"VpcEndpointType": "Gateway"}}
     ).values()
@@ -108,11 +161,14 @@ def test_r19_s3_gateway_endpoint_serves_the_private_route_tables_read_only(templ
     assert len(private_tables) == len(AZS)
     assert props["PolicyDocument"]["Statement"] == [
         {
-            "Sid": "ReadObjectsOnly",
+            "Sid": "ReadTheOsRepositoryAndAgentBucketsOnly",
             "Effect": "Allow",
             "Principal": {"AWS": "*"},
             "Action": "s3:GetObject",
-            "Resource": "arn:aws:s3:::*/*",
+            "Resource": [
+                "arn:aws:s3:::al2023-repos-eu-central-1-de612dc2/*",
+                "arn:aws:s3:::amazon-ssm-eu-central-1/*",
+            ],
         }
     ]
 

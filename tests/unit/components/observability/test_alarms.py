@@ -130,11 +130,31 @@ def test_r8_in_service_instances_below_minimum(alarms: dict) -> None:
     assert set(_dimensions(alarm)) == {"AutoScalingGroupName"}
 
 
+def test_r22_serving_capacity_below_what_two_azs_must_carry(alarms: dict, topic_ref: dict) -> None:
+    """Healthy targets, not lifecycle state: during a zonal shift (IgnoreUnhealthy) the shifted AZ's instances stay
+    InService, so InServiceBelowMinimum cannot see the fleet serving with fewer."""
+    alarm = alarms["payment-failover-dev-ServingCapacityBelowAzLoss"]
+    assert (alarm["Namespace"], alarm["MetricName"], alarm["Statistic"]) == (
+        "AWS/ApplicationELB",
+        "HealthyHostCount",
+        "Minimum",
+    )
+    assert set(_dimensions(alarm)) == {"TargetGroup", "LoadBalancer"}
+    assert (alarm["Threshold"], alarm["ComparisonOperator"], alarm["TreatMissingData"]) == (
+        4,
+        "LessThanThreshold",
+        "breaching",
+    )
+    assert (alarm["EvaluationPeriods"], alarm["DatapointsToAlarm"]) == (2, 2)
+    assert alarm["AlarmActions"] == [topic_ref]
+
+
 def test_r8_every_regional_alarm_pages_and_clears_through_the_topic(alarms: dict, topic_ref: dict) -> None:
-    # Nine failover alarms and the web firewall's blocked-request spike (R19); the gray-failure detectors
+    # Ten failover alarms (serving capacity included) and the web firewall's blocked-request spike (R19); the
+    # gray-failure detectors
     # notify through their AZ's composite alarm (test_gray_failure.py).
     paging = {name: a for name, a in alarms.items() if "Outlier-" not in name}
-    assert len(paging) == 10
+    assert len(paging) == 11
     for alarm in paging.values():
         assert alarm["AlarmActions"] == [topic_ref]
         assert alarm["OKActions"] == [topic_ref]

@@ -6,6 +6,7 @@ https://docs.aws.amazon.com/fis/latest/userguide/fis-actions-reference.html
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -214,3 +215,18 @@ def test_drills_are_tagged_and_named_with_the_suffix(drills: dict) -> None:
     for az, drill in drills.items():
         assert drill["Tags"]["Name"] == f"payment-failover-dev-lose-{az}"
         assert drill["Tags"]["Environment"] == "Production"
+
+
+def test_r22_drill_log_delivery_touches_only_this_accounts_log_groups_in_the_region(
+    default_stage: SynthesizedStage,
+) -> None:
+    """'Logs sent to CloudWatch Logs': PutResourcePolicy, DescribeResourcePolicies and DescribeLogGroups on the
+    account's log-group:* pattern of the region; CreateLogDelivery, which takes no resource, alone on *."""
+    _, statements = _drill_statements(default_stage.service)
+    scoped = statements["LogDeliveryPolicyOnThisAccountsLogGroupsInThisRegion"]
+    assert _actions(scoped) == {"logs:PutResourcePolicy", "logs:DescribeResourcePolicies", "logs:DescribeLogGroups"}
+    assert json.dumps(scoped["Resource"]).endswith(':log-group:*"]]}')
+    assert "AWS::AccountId" in json.dumps(scoped["Resource"])
+    assert "AWS::Region" in json.dumps(scoped["Resource"])
+    on_anything = [s for s in statements.values() if s["Resource"] == "*"]
+    assert {a for s in on_anything for a in _actions(s) if a.startswith("logs:")} == {"logs:CreateLogDelivery"}

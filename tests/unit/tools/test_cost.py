@@ -1,0 +1,62 @@
+"""R23: the monthly cost of a configuration, counted from its templates and priced from a dated table."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from payment_failover.tools import cost
+from tests.helpers.docs_pages import generated_block
+from tests.helpers.synth import SynthesizedStage
+
+COST_PAGE = "docs/cost.md"
+
+
+def _items(stage: SynthesizedStage) -> dict[tuple[str, str], cost.Item]:
+    items = cost.compute({name: t.to_json() for name, t in stage.templates.items()})
+    return {(item.stack, item.what): item for item in items}
+
+
+def test_r23_the_default_tier_counts_what_its_templates_create(default_stage: SynthesizedStage) -> None:
+    items = _items(default_stage)
+    tier = "payment-failover-dev"
+    assert items[(tier, "EC2 t3.small at rest")].quantity == "6 x 730 h"
+    assert items[(tier, "NAT gateways")].quantity == "3 x 730 h"
+    # CloudFormation, SSM, SSM Messages, CloudWatch Logs and Auto Scaling, each in the three AZs.
+    assert items[(tier, "interface endpoints")].quantity == "15 endpoint-AZs x 730 h"
+    assert items[(tier, "EC2 t3.small at rest")].monthly == pytest.approx(6 * 730 * 0.024)
+    # The surplus credits of the budget: (40 % - 20 %) x 2 vCPUs, per instance.
+    assert items[(tier, "surplus CPU credits at the CPU target (unlimited)")].monthly == pytest.approx(6 * 14.6)
+    assert items[("payment-failover-dev-global-dns", "Route 53 health checks (HTTPS, 10 s)")].monthly == 2.5
+
+
+def test_r23_a_standby_adds_its_own_region_priced_with_its_own_table(standby_stage: SynthesizedStage) -> None:
+    items = _items(standby_stage)
+    standby = "payment-failover-dev-standby"
+    assert items[(standby, "EC2 t3.micro at rest")].monthly == pytest.approx(6 * 730 * 0.0114)
+    assert items[(standby, "NAT gateways")].monthly == pytest.approx(3 * 730 * 0.048)
+
+
+def test_r23_a_region_without_a_dated_table_is_one_sentence(
+    tmp_path: Path, default_stage: SynthesizedStage, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(cost, "PRICES", {})
+    with pytest.raises(ValueError, match=r"^no dated price table for eu-central-1: add one to"):
+        cost.compute({name: t.to_json() for name, t in default_stage.templates.items()})
+
+
+def test_r23_no_templates_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert cost.main([str(tmp_path)]) == 2
+    assert "run `make synth` first" in capsys.readouterr().err
+
+
+def test_r23_the_docs_cost_table_is_the_commands_output(
+    default_stage: SynthesizedStage, standby_stage: SynthesizedStage
+) -> None:
+    """`make docs` regenerates it; `make cost` prints the same table for whatever was synthesized."""
+    expected = cost.markdown_tables(
+        cost.compute({name: t.to_json() for name, t in default_stage.templates.items()}),
+        cost.compute({name: t.to_json() for name, t in standby_stage.templates.items()}),
+    )
+    assert generated_block(COST_PAGE, "cost") == expected
