@@ -108,22 +108,31 @@ lint: setup
 	@test -d .mypy_cache || echo "lint: mypy's first run in this clone analyses aws_cdk into .mypy_cache: usually 2 to 2.5 min (later runs: a second)"
 	$(BIN)/mypy
 
-# The suite runs as two pytest processes at once, one per core: the emulator rehearsal (tests/integration, mostly
-# waiting on the emulator and the CLI) beside everything else (tests/unit). Each writes its own coverage data;
-# the combined figure must reach 90 %. `make test` runs lint (ruff, mypy) as a third job beside them.
-PYTEST_HALVES := pytest-unit pytest-integration
-PARALLEL := $(MAKE) --no-print-directory -j3 --output-sync=target
+# The suite runs as three pytest processes at once on the two cores: the constructs (tests/unit/components and
+# tests/unit/compliance), the rest of tests/unit (the Stage, configuration, pipeline, tools), and the emulator
+# rehearsal (tests/integration, mostly waiting on the emulator and the CLI). Each writes its own coverage data;
+# the combined figure must reach 90 %. `make test` runs lint (ruff, mypy) as a fourth job beside them.
+SUITE_PARTS := pytest-constructs pytest-stage pytest-integration
+PARALLEL := $(MAKE) --no-print-directory -j4 --output-sync=target
+CONSTRUCT_TESTS := tests/unit/components tests/unit/compliance
+PYTEST := $(BIN)/pytest --cov --cov-report= -p no:cacheprovider
 
 unit: setup
 	@rm -f .coverage .coverage.*
-	@$(PARALLEL) $(PYTEST_HALVES)
+	@$(PARALLEL) $(SUITE_PARTS)
 	@$(MAKE) --no-print-directory coverage
 
-pytest-unit pytest-integration: pytest-%: setup
-	COVERAGE_FILE=.coverage.$* $(BIN)/pytest tests/$* --cov --cov-report= -p no:cacheprovider
+pytest-constructs: setup
+	COVERAGE_FILE=.coverage.constructs $(PYTEST) $(CONSTRUCT_TESTS)
+
+pytest-stage: setup
+	COVERAGE_FILE=.coverage.stage $(PYTEST) tests/unit $(addprefix --ignore=,$(CONSTRUCT_TESTS))
+
+pytest-integration: setup
+	COVERAGE_FILE=.coverage.integration $(PYTEST) tests/integration
 
 coverage:
-	$(BIN)/coverage combine --quiet .coverage.unit .coverage.integration
+	$(BIN)/coverage combine --quiet .coverage.constructs .coverage.stage .coverage.integration
 	$(BIN)/coverage report --fail-under=90 | tail -n 4
 
 # Lint every template the synth writes (rules and the one documented ignore: .cfnlintrc.yaml).
@@ -147,8 +156,8 @@ audit: $(AUDIT_VERDICT)
 # The templates `cdk synth` writes are linted by the suite itself (test_app_entrypoint.py), from one CLI synth.
 test: setup audit
 	@rm -f .coverage .coverage.*
-	@echo "test: lint and the two halves of the suite run at once; their output appears as each finishes"
-	@$(PARALLEL) lint $(PYTEST_HALVES)
+	@echo "test: lint and the three parts of the suite run at once; their output appears as each finishes"
+	@$(PARALLEL) lint $(SUITE_PARTS)
 	@$(MAKE) --no-print-directory coverage
 
 bench: setup
