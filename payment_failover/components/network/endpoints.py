@@ -38,6 +38,8 @@ INTERFACE_ENDPOINTS: dict[str, tuple[str, str]] = {
     "logs": ("Logs", "the CloudWatch agent's and Session Manager's logs (PCI DSS 10.2)"),
     # R20: a stopping instance completes its own termination lifecycle action (components/fleet/graceful_stop.py).
     "autoscaling": ("AutoScaling", "CompleteLifecycleAction once the service has drained (R20)"),
+    # R20, failure 20: the deploy gate asks the load balancer for the new instance's target health.
+    "elasticloadbalancing": ("ElasticLoadBalancing", "DescribeTargetHealth in the deploy gate (R20)"),
 }
 S3_PREFIX_LIST_PATH = "PrefixLists.0.PrefixListId"
 
@@ -92,6 +94,7 @@ class ServiceEndpoints(Construct):
                 conditions={"StringEquals": {"aws:PrincipalAccount": Aws.ACCOUNT_ID}},
             )
         )
+        self._limit_load_balancing_endpoint()
         # A gateway endpoint policy applies to all S3 traffic from these route tables
         # (https://docs.aws.amazon.com/vpc/latest/privatelink/vpc-endpoints-s3.html). Nothing in the private subnets
         # writes to S3 (ALB access logs are delivered by Elastic Load Balancing itself, not through this VPC), so
@@ -124,6 +127,22 @@ class ServiceEndpoints(Construct):
             statements=[iam.PolicyStatement(actions=["ec2:DescribeManagedPrefixLists"], resources=["*"])],
         )
         self.s3_prefix_list_id = lookup.get_response_field(S3_PREFIX_LIST_PATH)
+
+    def _limit_load_balancing_endpoint(self) -> None:
+        """The ELB API endpoint (service name com.amazonaws.<region>.elasticloadbalancing:
+        https://docs.aws.amazon.com/elasticloadbalancing/latest/userguide/load-balancer-vpc-endpoints.html, which
+        also documents endpoint policies for it) carries one read for this account's principals: the deploy gate's
+        DescribeTargetHealth. Nothing in the VPC may create, change or deregister load balancers through it.
+        """
+        self.interface_endpoints["elasticloadbalancing"].add_to_policy(
+            iam.PolicyStatement(
+                sid="TargetHealthForThisAccountOnly",
+                principals=[iam.AnyPrincipal()],
+                actions=["elasticloadbalancing:DescribeTargetHealth"],
+                resources=["*"],
+                conditions={"StringEquals": {"aws:PrincipalAccount": Aws.ACCOUNT_ID}},
+            )
+        )
 
     def admit(self, clients: ec2.SecurityGroup) -> None:
         """Let `clients` (a group created without default egress) reach these endpoints over HTTPS, and only them.

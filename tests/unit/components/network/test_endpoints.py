@@ -14,7 +14,7 @@ from payment_failover.components.observability.log_encryption import LogArchive
 from tests.helpers.support import AZS, stack_with_network
 from tests.helpers.synth import SynthesizedStage
 
-SERVICES = ("cloudformation", "ssm", "ssmmessages", "logs", "autoscaling")
+SERVICES = ("cloudformation", "ssm", "ssmmessages", "logs", "autoscaling", "elasticloadbalancing")
 
 
 @pytest.fixture(scope="module")
@@ -89,8 +89,30 @@ def test_r19_only_this_accounts_principals_may_use_the_logs_endpoint(template: T
             "Condition": {"StringEquals": {"aws:PrincipalAccount": {"Ref": "AWS::AccountId"}}},
         }
     ]
+    policies.pop('"com.amazonaws.eu-central-1.elasticloadbalancing"')  # its own test below
     # The others keep the default full-access policy (cfn-signal may sign with the instance identity, not IAM).
     assert set(policies.values()) == {None}
+
+
+def test_r20_the_load_balancing_endpoint_lets_through_only_the_deploy_gates_target_health_read(
+    template: Template,
+) -> None:
+    """The deploy gate calls DescribeTargetHealth through com.amazonaws.<region>.elasticloadbalancing (ELB's
+    interface endpoint page); nothing else of the ELB API, and no other account's principal, passes this endpoint."""
+    (endpoint,) = template.find_resources(
+        "AWS::EC2::VPCEndpoint",
+        {"Properties": {"ServiceName": "com.amazonaws.eu-central-1.elasticloadbalancing"}},
+    ).values()
+    assert endpoint["Properties"]["PolicyDocument"]["Statement"] == [
+        {
+            "Sid": "TargetHealthForThisAccountOnly",
+            "Effect": "Allow",
+            "Principal": {"AWS": "*"},
+            "Action": "elasticloadbalancing:DescribeTargetHealth",
+            "Resource": "*",
+            "Condition": {"StringEquals": {"aws:PrincipalAccount": {"Ref": "AWS::AccountId"}}},
+        }
+    ]
 
 
 def test_r19_s3_gateway_endpoint_serves_the_private_route_tables_read_only(template: Template) -> None:
