@@ -47,6 +47,7 @@ class PaymentFailoverStage(Stage):
                 public_security_group=service.load_balancer.security_group,
                 instance_role=service.compute.role,
                 auto_scaling_group=service.compute.auto_scaling_group,
+                target_health_policy=service.compute.target_health_policy,
                 operator_session_policy=service.instance_logs.operator_policy,
                 access_log_bucket=service.access_logs.bucket,
                 http_redirect_listener=service.load_balancer.http_redirect_listener,

@@ -144,6 +144,16 @@ DRILL_LOG_DELIVERY_POLICY = Acknowledgment(
         "another delivery's (the WAF's) there: only AWS FIS running this account's experiments can assume the role."
     ),
 )
+INSTANCE_TARGET_HEALTH = Acknowledgment(
+    id=f"{IAM5}[Resource::*]",
+    reason=(
+        "elasticloadbalancing:DescribeTargetHealth only, alone in its own policy: the deploy gate asks the load "
+        "balancer whether the new instance is a healthy target before it signals. The Service Authorization "
+        'Reference lists no resource type for this action, so "*" is the only Resource it accepts '
+        "(https://docs.aws.amazon.com/service-authorization/latest/reference/list_awselasticloadbalancingv2.html). "
+        "It reads health states and changes nothing; the ELB endpoint's policy lets only this action through."
+    ),
+)
 OPERATOR_OWN_SESSIONS = Acknowledgment(
     id=f"{IAM5}[Resource::{_ACCOUNT_ARN.format(service='ssm')}:session/<aws:userid>-*]",
     reason=(
@@ -241,6 +251,7 @@ def acknowledge_service_findings(
     public_security_group: IConstruct,
     instance_role: IConstruct,
     auto_scaling_group: IConstruct,
+    target_health_policy: IConstruct,
     operator_session_policy: IConstruct,
     access_log_bucket: IConstruct,
     http_redirect_listener: IConstruct,
@@ -267,6 +278,8 @@ def acknowledge_service_findings(
         INSTANCE_LOG_GROUP_LOOKUP,
     )
     Validations.of(auto_scaling_group).acknowledge(MIXED_POLICY_EBS_ENCRYPTION, MIXED_POLICY_IMDSV2)
+    # On the one policy that holds the statement, not on the role: any other "*" added to the role still fails.
+    Validations.of(target_health_policy).acknowledge(INSTANCE_TARGET_HEALTH)
     Validations.of(operator_session_policy).acknowledge(FLEET_INSTANCES, OPERATOR_OWN_SESSIONS)
     Validations.of(access_log_bucket).acknowledge(
         LOG_BUCKET_NOT_SELF_LOGGED,

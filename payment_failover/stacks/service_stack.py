@@ -182,6 +182,8 @@ class ServiceStack(ZonalStack):
             ),
             agent_config=self.instance_logs.agent_config_json(),
             drain=self.drain,
+            # The deploy gate's second half asks the load balancer about this target group (R20, failure 20).
+            target_group_arn=self.load_balancer.target_group.target_group_arn,
         )
         self.graceful_stop = GracefulStop(
             self,

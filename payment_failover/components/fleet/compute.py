@@ -131,10 +131,14 @@ def health_gated_commands(
     drain: DrainTiming,
     service_source: str,
     group_name: str,
+    target_group_arn: str,
     role_name: str | None = None,
 ) -> list[str]:
     """The whole user data (R6, R16, R19): install the signal script, ship logs, start the health service, then
     wait and signal.
+
+    The wait is the deploy gate: /health on loopback, then this instance's target health in `target_group_arn` as
+    the load balancer reports it (runtime/signal_when_healthy.sh).
 
     Any failing step before the wait signals failure at once through the ERR trap, so a broken build (or an
     instance whose logs could not leave it) fails its batch within seconds instead of after the PauseTime.
@@ -153,7 +157,7 @@ def health_gated_commands(
         "trap - ERR",
         f"{signal} --url http://127.0.0.1:{port}{HEALTH_PATH}"
         f" --deadline {timing.signal_deadline_seconds} --settle {timing.settle_seconds}"
-        f" --interval {SIGNAL_POLL_SECONDS}",
+        f" --interval {SIGNAL_POLL_SECONDS} --target-group-arn {target_group_arn}",
     ]
 
 
@@ -201,6 +205,7 @@ class Compute(Construct):
         rollout: RolloutTiming,
         agent_config: str,
         drain: DrainTiming,
+        target_group_arn: str,
     ) -> None:
         super().__init__(scope, id_)
         if max_capacity <= min_capacity:
@@ -257,6 +262,25 @@ class Compute(Construct):
                 actions=["s3:GetObject"],
                 resources=[self.service_asset.bucket.arn_for_objects(self.service_asset.s3_object_key)],
             )
+        )
+        # The deploy gate asks the load balancer for this instance's target health (R20, failure 20). The Service
+        # Authorization Reference lists no resource type for elasticloadbalancing:DescribeTargetHealth, so it can
+        # only be granted on "*"
+        # (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awselasticloadbalancingv2.html).
+        # The statement stays alone in a policy of its own, so the acknowledgement of that "*" (governance.py)
+        # covers this one read and nothing added to the role later. It reaches ELB only through the
+        # elasticloadbalancing interface endpoint, whose policy allows this one action (network/endpoints.py).
+        self.target_health_policy = iam.ManagedPolicy(
+            self,
+            "ReadTargetHealth",
+            roles=[self.role],
+            statements=[
+                iam.PolicyStatement(
+                    sid="ReadTargetHealth",
+                    actions=["elasticloadbalancing:DescribeTargetHealth"],
+                    resources=["*"],
+                )
+            ],
         )
         # Filled in below, once the group's logical id (the resource the instances signal) exists.
         user_data = ec2.UserData.for_linux()
@@ -351,10 +375,13 @@ class Compute(Construct):
                 drain=drain,
                 service_source=self.service_asset.s3_object_url,
                 group_name=name,
+                target_group_arn=target_group_arn,
                 # Signals signed with the instance role, which the CloudFormation endpoint policy admits.
                 role_name=self.role.role_name,
             )
         )
+        # Instances launch only once the gate's permission is attached: the policy is not part of the role itself.
+        self.auto_scaling_group.node.add_dependency(self.target_health_policy)
         # Replacements outside deployments (health, rebalancing, instance refresh) launch first and terminate
         # after: never below the desired capacity, at most up to the ceiling of max_capacity.
         cfn_group.instance_maintenance_policy = autoscaling.CfnAutoScalingGroup.InstanceMaintenancePolicyProperty(

@@ -9,6 +9,9 @@ Sources for the rules the numbers must satisfy:
   https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-attribute-updatepolicy.html
 - A failure signal makes CloudFormation fail the update at once instead of waiting out the timeout:
   https://docs.aws.amazon.com/AWSCloudFormation/latest/APIReference/API_SignalResource.html
+- A target becomes healthy after HealthyThresholdCount consecutive passing checks, one every
+  HealthCheckIntervalSeconds (HealthyThresholdCount in the health-check settings table):
+  https://docs.aws.amazon.com/elasticloadbalancing/latest/application/target-group-health-checks.html
 """
 
 from __future__ import annotations
@@ -45,9 +48,20 @@ class RolloutTiming:
         return self.health_check_interval_seconds * self.healthy_threshold
 
     @property
+    def load_balancer_confirm_seconds(self) -> int:
+        """After /health has held on loopback, how long the deploy gate may still wait for the load balancer.
+
+        The ALB's checks run on their own schedule from registration on, and a target that failed checks while
+        it booted needs HealthyThresholdCount passing checks in a row: at most interval x threshold once the
+        service answers. Usually the ALB has counted them during the settle time already.
+        """
+        return self.health_check_interval_seconds * self.healthy_threshold
+
+    @property
     def signal_deadline_seconds(self) -> int:
-        """The user data signals failure when /health has not been 200 for settle_seconds by this time."""
-        return self.service_start_seconds + self.settle_seconds
+        """The user data signals failure unless /health held for settle_seconds and the ALB then called the
+        target healthy by this time."""
+        return self.service_start_seconds + self.settle_seconds + self.load_balancer_confirm_seconds
 
     @property
     def time_to_healthy_seconds(self) -> int:

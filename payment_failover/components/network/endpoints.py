@@ -40,6 +40,8 @@ INTERFACE_ENDPOINTS: dict[str, tuple[str, str]] = {
     "logs": ("Logs", "the CloudWatch agent's and Session Manager's logs (PCI DSS 10.2)"),
     # R20: a stopping instance completes its own termination lifecycle action (components/fleet/graceful_stop.py).
     "autoscaling": ("AutoScaling", "CompleteLifecycleAction once the service has drained (R20)"),
+    # R20, failure 20: the deploy gate asks the load balancer for the new instance's target health.
+    "elasticloadbalancing": ("ElasticLoadBalancing", "DescribeTargetHealth in the deploy gate (R20)"),
 }
 S3_PREFIX_LIST_PATH = "PrefixLists.0.PrefixListId"
 # What the instances call through each interface endpoint (the endpoint policy allows these and nothing else):
@@ -58,6 +60,10 @@ ENDPOINT_ACTIONS: dict[str, tuple[str, ...]] = {
     "logs": ("logs:CreateLogStream", "logs:PutLogEvents", "logs:DescribeLogStreams", "logs:DescribeLogGroups"),
     # The drain script completes its own instance's termination hook (components/fleet/graceful_stop.py).
     "autoscaling": ("autoscaling:CompleteLifecycleAction",),
+    # The deploy gate's one read (runtime/signal_when_healthy.sh); ELB's API endpoint takes endpoint policies
+    # (https://docs.aws.amazon.com/elasticloadbalancing/latest/userguide/load-balancer-vpc-endpoints.html), so
+    # nothing in the VPC may create, change or deregister load balancers through it.
+    "elasticloadbalancing": ("elasticloadbalancing:DescribeTargetHealth",),
 }
 # The AL2023 repository bucket's name is AWS's (the image's /etc/yum.repos.d/amazonlinux.repo points dnf at it);
 # docs/egress.md says where the name comes from and how a real instance confirms it.

@@ -16,11 +16,20 @@ from payment_failover.components.fleet.compute import CPU_CEILING_PERCENT, Compu
 from payment_failover.components.fleet.drain import DrainTiming
 from payment_failover.components.fleet.rollout import RolloutTiming
 from tests.helpers.support import installed_files, single, stack_with_network, user_data_script
+from tests.helpers.synth import SynthesizedStage
 
-# 30 s checks, 2 to be healthy: the instance must hold /health for 60 s; PauseTime = 120 + (60 + 60) + 60 s.
+# 30 s checks, 2 to be healthy: the instance must hold /health for 60 s, then the ALB may need 60 s more to call it
+# healthy; PauseTime = 120 + (60 + 60 + 60) + 60 s.
 IMAGE_ID = "ami-0123456789abcdef0"
 SIGNAL_STATEMENT = {"Action": "cloudformation:SignalResource", "Effect": "Allow", "Resource": {"Ref": "AWS::StackId"}}
 ROLLOUT = RolloutTiming(health_check_interval_seconds=30, healthy_threshold=2)
+TARGET_GROUP_ARN = "arn:aws:elasticloadbalancing:eu-central-1:123456789012:targetgroup/payment/0123456789abcdef"
+TARGET_HEALTH_STATEMENT = {
+    "Sid": "ReadTargetHealth",
+    "Action": "elasticloadbalancing:DescribeTargetHealth",
+    "Effect": "Allow",
+    "Resource": "*",
+}
 AGENT_CONFIG = '{"logs": {"logs_collected": {"files": {"collect_list": [{"file_path": "/var/log/secure"}]}}}}'
 
 
@@ -48,6 +57,7 @@ def _template(
         rollout=ROLLOUT,
         agent_config=AGENT_CONFIG,
         drain=DrainTiming(drain_seconds=30),
+        target_group_arn=TARGET_GROUP_ARN,
     )
     return Template.from_stack(stack)
 
@@ -260,7 +270,7 @@ def test_r16_creation_waits_for_a_success_signal_from_every_instance_of_the_mini
     _, group = _group(template)
     assert group["CreationPolicy"] == {
         "AutoScalingCreationPolicy": {"MinSuccessfulInstancesPercent": 100},
-        "ResourceSignal": {"Count": 6, "Timeout": "PT5M"},
+        "ResourceSignal": {"Count": 6, "Timeout": "PT6M"},
     }
 
 
@@ -274,14 +284,16 @@ def test_r16_rolling_update_waits_for_every_new_instances_signal_while_the_minim
         "MinSuccessfulInstancesPercent": 100,
         "MinInstancesInService": 6,
         "MaxBatchSize": 3,
-        "PauseTime": "PT5M",
+        "PauseTime": "PT6M",
     }
     assert rolling["MinInstancesInService"] < int(group["Properties"]["MaxSize"])
 
 
 def test_r16_pause_time_covers_boot_the_signal_deadline_and_a_margin() -> None:
-    assert (ROLLOUT.settle_seconds, ROLLOUT.signal_deadline_seconds) == (60, 120)
-    assert ROLLOUT.pause_seconds == 120 + 120 + 60 > ROLLOUT.time_to_healthy_seconds
+    """The deadline covers the loopback settle time and then the ALB's HealthyThresholdCount x interval."""
+    assert (ROLLOUT.settle_seconds, ROLLOUT.load_balancer_confirm_seconds) == (60, 60)
+    assert ROLLOUT.signal_deadline_seconds == 60 + 60 + 60
+    assert ROLLOUT.pause_seconds == 120 + 180 + 60 > ROLLOUT.time_to_healthy_seconds
 
 
 def test_r16_a_batch_never_exceeds_the_room_above_the_minimum() -> None:
@@ -306,7 +318,8 @@ def test_r16_user_data_ends_by_signalling_the_group_after_waiting_for_its_own_he
     assert lines[-1] == (
         f"{compute.SIGNAL_SCRIPT_PATH} --stack <Ref:AWS::StackName> --resource {logical_id}"
         f" --region <Ref:AWS::Region> --role <Ref:{role_id}>"
-        " --url http://127.0.0.1:8080/health --deadline 120 --settle 60 --interval 5"
+        " --url http://127.0.0.1:8080/health --deadline 180 --settle 60 --interval 5"
+        f" --target-group-arn {TARGET_GROUP_ARN}"
     )
 
 
@@ -340,6 +353,24 @@ def test_r16_the_instance_role_may_signal_only_its_own_stack(template: Template)
     ]
     signals = [s for policy in statements for s in policy if "cloudformation" in str(s)]
     assert signals == [SIGNAL_STATEMENT]
+
+
+def test_r20_the_deploy_gate_may_read_target_health_alone_in_a_policy_of_its_own(template: Template) -> None:
+    """The Service Authorization Reference lists no resource type for DescribeTargetHealth, so "*" is its only
+    Resource; the statement sits alone in one customer-managed policy on the instance role, which is what the
+    IAM5 acknowledgement (governance.py) is scoped to."""
+    (role_id,) = template.find_resources(
+        "AWS::IAM::Role",
+        {"Properties": {"AssumeRolePolicyDocument": {"Statement": [{"Principal": {"Service": "ec2.amazonaws.com"}}]}}},
+    )
+    policies = template.find_resources("AWS::IAM::ManagedPolicy")
+    ((policy_id, policy),) = policies.items()
+    assert policy["Properties"]["Roles"] == [{"Ref": role_id}]
+    assert policy["Properties"]["PolicyDocument"]["Statement"] == [TARGET_HEALTH_STATEMENT]
+    inline = [str(p["Properties"]["PolicyDocument"]) for p in template.find_resources("AWS::IAM::Policy").values()]
+    assert not [document for document in inline if "elasticloadbalancing" in document]
+    # Instances launch only once the permission is attached.
+    assert policy_id in _group(template)[1]["DependsOn"]
 
 
 def test_r5_replacements_outside_deployments_launch_before_they_terminate_within_the_ceiling(
@@ -419,3 +450,14 @@ def test_r22_several_types_share_the_launch_template_and_its_pinned_image_in_pri
     }
     launch = single(template, "AWS::EC2::LaunchTemplate")["LaunchTemplateData"]
     assert launch["ImageId"] == IMAGE_ID
+
+
+def test_r20_the_stages_user_data_gives_the_gate_its_own_target_group(default_stage: SynthesizedStage) -> None:
+    """In the shipped template the signal step names the one target group the group registers its instances in."""
+    template = default_stage.service
+    (target_group,) = template.find_resources("AWS::ElasticLoadBalancingV2::TargetGroup")
+    group = single(template, "AWS::AutoScaling::AutoScalingGroup")
+    assert group["TargetGroupARNs"] == [{"Ref": target_group}]
+    script = user_data_script(single(template, "AWS::EC2::LaunchTemplate")["LaunchTemplateData"])
+    last = script.rstrip().splitlines()[-1]
+    assert last.endswith(f" --target-group-arn <Ref:{target_group}>")

@@ -1,8 +1,11 @@
-"""R16: the user data's last step, executed here against a loopback /health and a stub cfn-signal.
+"""R16, R20: the user data's last step, executed here against a loopback /health and a stub cfn-signal.
 
 The script is the very file the launch template embeds
 (payment_failover/components/fleet/runtime/signal_when_healthy.sh);
-only the signalling tool is replaced, by a stub on PATH that records its arguments.
+only the signalling tool is replaced, by a stub on PATH that records its arguments. For the load balancer's half of
+the gate the same loopback server also plays the instance metadata service (IMDSv2: a PUT for the token, then the
+instance id), and a stub `aws` on PATH answers describe-target-health with the states a test scripts, in the text
+form `--output text` gives for `TargetHealth.[State, Reason]` (API_TargetHealth page: initial, unhealthy, healthy ...).
 """
 
 from __future__ import annotations
@@ -22,6 +25,9 @@ import pytest
 from payment_failover.components.fleet.compute import SIGNAL_SCRIPT_FILE
 
 STACK, RESOURCE, REGION = "payment-failover-test", "ComputeGroupASG", "eu-central-1"
+TARGET_GROUP_ARN = "arn:aws:elasticloadbalancing:eu-central-1:123456789012:targetgroup/payment/0123456789abcdef"
+INSTANCE_ID, TOKEN = "i-0new", "fake-token"
+ACCESS_DENIED = "An error occurred (AccessDenied) when calling the DescribeTargetHealth operation: not authorized"
 # Small numbers keep the suite fast; the script treats them exactly like the template's 120 s / 60 s.
 DEADLINE, INTERVAL = 2, "0.2"
 # What may pass beyond the deadline: one poll interval, one probe and process start-up on a busy machine.
@@ -31,12 +37,22 @@ pytestmark = pytest.mark.skipif(shutil.which("curl") is None, reason="the script
 
 
 class _Health(BaseHTTPRequestHandler):
+    def do_PUT(self) -> None:
+        self._answer(200, TOKEN if self.path == "/latest/api/token" else "")
+
     def do_GET(self) -> None:
+        if self.path == "/latest/meta-data/instance-id":
+            token_ok = self.headers.get("X-aws-ec2-metadata-token") == TOKEN
+            self._answer(200 if token_ok else 401, INSTANCE_ID if token_ok else "")
+            return
         statuses: list[int] = self.server.statuses  # type: ignore[attr-defined]
-        status = statuses.pop(0) if len(statuses) > 1 else statuses[0]
+        self._answer(statuses.pop(0) if len(statuses) > 1 else statuses[0], "")
+
+    def _answer(self, status: int, body: str) -> None:
         self.send_response(status)
-        self.send_header("Content-Length", "0")
+        self.send_header("Content-Length", str(len(body)))
         self.end_headers()
+        self.wfile.write(body.encode())
 
     def log_message(self, format: str, *args: object) -> None:
         pass
@@ -48,6 +64,7 @@ class Run:
     seconds: float
     signals: list[list[str]]
     stderr: str
+    aws_calls: list[str]
 
 
 @pytest.fixture
@@ -73,13 +90,27 @@ def _closed_port_url() -> str:
     return f"http://127.0.0.1:{port}/health"
 
 
-def _run(tmp_path: Path, *args: str, stub_exit: int = 0) -> Run:
+def _run(tmp_path: Path, *args: str, stub_exit: int = 0, target_states: tuple[str, ...] = ("healthy\tNone",)) -> Run:
+    """Run the script; the stub `aws` answers each call with the next of `target_states` (the last one repeats),
+    or fails like the CLI does on a refused call where the state is FAIL."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir(exist_ok=True)
     calls = tmp_path / "calls"
     stub = bin_dir / "cfn-signal"
     stub.write_text(f'#!/bin/bash\nprintf "%s\\n" "$*" >> "{calls}"\nexit {stub_exit}\n')
     stub.chmod(0o755)
+    answers, aws_calls = tmp_path / "answers", tmp_path / "aws_calls"
+    answers.write_text("".join(f"{state}\n" for state in target_states))
+    aws = bin_dir / "aws"
+    aws.write_text(
+        "#!/bin/bash\n"
+        f'printf "%s\\n" "$*" >> "{aws_calls}"\n'
+        f'line=$(head -n 1 "{answers}")\n'
+        f'[ "$(wc -l < "{answers}")" -gt 1 ] && sed -i 1d "{answers}"\n'
+        f'if [ "$line" = FAIL ]; then echo "{ACCESS_DENIED}" >&2; exit 254; fi\n'
+        'printf "%s\\n" "$line"\n'
+    )
+    aws.chmod(0o755)
     environ = {"PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}", "LC_ALL": "C"}
     started = time.monotonic()
     done = subprocess.run(
@@ -92,7 +123,8 @@ def _run(tmp_path: Path, *args: str, stub_exit: int = 0) -> Run:
     )
     seconds = time.monotonic() - started
     signals = [line.split() for line in calls.read_text().splitlines()] if calls.exists() else []
-    return Run(done.returncode, seconds, signals, done.stderr)
+    asked = aws_calls.read_text().splitlines() if aws_calls.exists() else []
+    return Run(done.returncode, seconds, signals, done.stderr, asked)
 
 
 def _expected(success: str) -> list[str]:
@@ -112,9 +144,10 @@ def test_r16_signals_failure_when_health_never_answers_and_stays_within_its_dead
 
 
 def test_r16_a_health_endpoint_answering_500_is_a_failure(tmp_path: Path, health: ThreadingHTTPServer) -> None:
+    """With the load balancer's half of the gate on (R20): it is never asked while loopback does not hold."""
     health.statuses = [500]  # type: ignore[attr-defined]
-    run = _run(tmp_path, "--url", _url(health), "--deadline", str(DEADLINE), "--interval", INTERVAL)
-    assert (run.returncode, run.signals) == (1, [_expected("false")])
+    run = _run(tmp_path, *_gate(health))
+    assert (run.returncode, run.signals, run.aws_calls) == (1, [_expected("false")], [])
     assert run.seconds < DEADLINE + SLACK_SECONDS
 
 
@@ -165,3 +198,79 @@ def test_r22_with_a_role_the_signal_is_signed_with_that_roles_credentials(
         tmp_path, "--url", _url(health), "--deadline", str(DEADLINE), "--interval", INTERVAL, "--role", "fleet-role"
     )
     assert (run.returncode, run.signals) == (0, [[*_expected("true"), "--role", "fleet-role"]]), run.stderr
+
+
+# R20, failure 20: loopback proves only that the process serves; the load balancer's verdict decides.
+# The failure cases need only one second of deadline: loopback holds at once (no settle time), then the gate polls.
+GATE_DEADLINE = 1
+
+
+def _gate(server: ThreadingHTTPServer, deadline: int = DEADLINE) -> list[str]:
+    port = server.server_address[1]
+    return [
+        "--url",
+        _url(server),
+        "--deadline",
+        str(deadline),
+        "--interval",
+        INTERVAL,
+        "--target-group-arn",
+        TARGET_GROUP_ARN,
+        "--metadata-url",
+        f"http://127.0.0.1:{port}",
+    ]
+
+
+def _asks_for_its_own_target(call: str) -> bool:
+    return call.startswith("elbv2 describe-target-health --region eu-central-1") and (
+        f"--target-group-arn {TARGET_GROUP_ARN}" in call and f"Target.Id=='{INSTANCE_ID}'" in call
+    )
+
+
+def test_r20_success_only_once_the_load_balancer_reports_the_target_healthy(
+    tmp_path: Path, health: ThreadingHTTPServer
+) -> None:
+    """Not registered yet, initial, unhealthy, then healthy: one success signal, after the fourth answer."""
+    states = ("None", "initial\tElb.InitialHealthChecking", "unhealthy\tTarget.Timeout", "healthy\tNone")
+    run = _run(tmp_path, *_gate(health, deadline=6), target_states=states)
+    assert (run.returncode, run.signals) == (0, [_expected("true")]), run.stderr
+    assert len(run.aws_calls) == 4
+    assert all(_asks_for_its_own_target(call) for call in run.aws_calls), run.aws_calls
+    for seen in ("(not registered yet)", "initial (Elb.InitialHealthChecking)", "unhealthy (Target.Timeout)"):
+        assert f"target {INSTANCE_ID} in the target group: {seen}" in run.stderr
+    assert run.stderr.index("answered 200") < run.stderr.index("not registered yet")
+    assert run.seconds < 6
+
+
+def test_r20_a_target_never_healthy_fails_within_the_deadline(tmp_path: Path, health: ThreadingHTTPServer) -> None:
+    """/health holds on loopback, but the load balancer never agrees (e.g. a security group that blocks it)."""
+    run = _run(tmp_path, *_gate(health, GATE_DEADLINE), target_states=("unhealthy\tTarget.Timeout",))
+    assert (run.returncode, run.signals) == (1, [_expected("false")]), run.stderr
+    assert run.aws_calls
+    assert all(_asks_for_its_own_target(call) for call in run.aws_calls)
+    assert "did not report i-0new healthy within 1s (last: unhealthy (Target.Timeout))" in run.stderr
+    assert GATE_DEADLINE <= run.seconds < GATE_DEADLINE + SLACK_SECONDS
+
+
+def test_r20_a_failing_call_is_retried_and_then_signals_failure(tmp_path: Path, health: ThreadingHTTPServer) -> None:
+    """No permission or no endpoint: never success; the failure is signalled by the deadline, with the reason."""
+    run = _run(tmp_path, *_gate(health, GATE_DEADLINE), target_states=("FAIL",))
+    assert (run.returncode, run.signals) == (1, [_expected("false")]), run.stderr
+    assert len(run.aws_calls) > 1
+    assert f"(call failed: {ACCESS_DENIED})" in run.stderr
+    assert GATE_DEADLINE <= run.seconds < GATE_DEADLINE + SLACK_SECONDS
+
+
+def test_r20_a_call_that_fails_once_does_not_fail_the_deployment(tmp_path: Path, health: ThreadingHTTPServer) -> None:
+    run = _run(tmp_path, *_gate(health, deadline=6), target_states=("FAIL", "healthy\tNone"))
+    assert (run.returncode, run.signals) == (0, [_expected("true")]), run.stderr
+    assert len(run.aws_calls) == 2
+
+
+def test_r20_without_instance_metadata_the_gate_fails_instead_of_guessing(
+    tmp_path: Path, health: ThreadingHTTPServer
+) -> None:
+    args = [*_gate(health, GATE_DEADLINE)[:-1], _closed_port_url().removesuffix("/health")]
+    run = _run(tmp_path, *args)
+    assert (run.returncode, run.signals, run.aws_calls) == (1, [_expected("false")], [])
+    assert "instance id not available from metadata" in run.stderr

@@ -14,7 +14,7 @@ from payment_failover.components.observability.log_encryption import LogArchive
 from tests.helpers.support import AZS, stack_with_network
 from tests.helpers.synth import SynthesizedStage
 
-SERVICES = ("cloudformation", "ssm", "ssmmessages", "logs", "autoscaling")
+SERVICES = ("cloudformation", "ssm", "ssmmessages", "logs", "autoscaling", "elasticloadbalancing")
 
 
 @pytest.fixture(scope="module")
@@ -104,6 +104,8 @@ THIS_ACCOUNTS_GROUPS = {
 USED = {
     "cloudformation": ("cloudformation:SignalResource", {"Ref": "AWS::StackId"}),
     "autoscaling": ("autoscaling:CompleteLifecycleAction", THIS_ACCOUNTS_GROUPS),
+    # DescribeTargetHealth takes no resource type (Service Authorization Reference, ELB v2): "*" is all it accepts.
+    "elasticloadbalancing": ("elasticloadbalancing:DescribeTargetHealth", "*"),
     "ssm": ("ssm:UpdateInstanceInformation", "*"),
     "ssmmessages": (
         [
