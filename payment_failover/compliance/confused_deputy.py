@@ -60,6 +60,20 @@ def alarm_publisher(stack: Stack) -> Conditions:
     return _bound(stack, f"arn:{stack.partition}:cloudwatch:{stack.region}:{stack.account}:alarm:*")
 
 
+def event_rule_publisher(stack: Stack) -> Conditions:
+    """EventBridge rules of this account and region publishing to an SNS topic.
+
+    EventBridge delivers to an SNS target under the topic's resource-based policy, and its page writes the
+    `events.amazonaws.com` statement bound to the rule by `aws:SourceArn` =
+    `arn:aws:events:region:account-id:rule/rule-name`
+    (https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-use-resource-based.html); the SNS examples bind a
+    service publisher with `aws:SourceAccount` as well
+    (https://docs.aws.amazon.com/sns/latest/dg/sns-access-policy-use-cases.html). A rule targets topics of its own
+    region only, so the region is the topic's; the rule names are left open so a new rule needs no policy change.
+    """
+    return _bound(stack, f"arn:{stack.partition}:events:{stack.region}:{stack.account}:rule/*")
+
+
 def log_delivery(stack: Stack) -> Conditions:
     """The CloudWatch Logs delivery service (vended logs such as AWS WAF's) writing to a log group.
 
@@ -103,6 +117,16 @@ UNCONDITIONED: tuple[Unconditioned, ...] = (
         "aws:SourceArn/aws:SourceAccount; a condition it does not carry would silently drop every alarm "
         "notification (R9). The topic policy, which SNS does document, carries both: "
         "https://docs.aws.amazon.com/sns/latest/dg/sns-key-management.html",
+    ),
+    Unconditioned(
+        "events.amazonaws.com",
+        "key",
+        "An EventBridge rule publishing to a KMS-encrypted topic needs a customer-managed key whose policy lets "
+        "EventBridge use it (https://repost.aws/knowledge-center/sns-not-getting-eventbridge-notification); "
+        "EventBridge documents aws:SourceArn/aws:SourceAccount for keys of its own event buses "
+        "(https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-encryption-key-policy.html), not for the KMS "
+        "request made while publishing to a topic, and a condition it does not carry would drop every operator event. "
+        "The topic policy, which EventBridge does document, carries both.",
     ),
     Unconditioned(
         "ec2.amazonaws.com",

@@ -31,6 +31,7 @@ from payment_failover.components.observability.dashboard import FailoverDashboar
 from payment_failover.components.observability.gray_failure import GrayFailureAlarms
 from payment_failover.components.observability.log_encryption import LogArchive
 from payment_failover.components.observability.metrics import WebTierMetrics
+from payment_failover.components.observability.operator_events import OperatorEvents
 from payment_failover.components.resilience.az_drills import AzLossDrills
 from payment_failover.components.resilience.zonal_autoshift import ZonalAutoshift
 from payment_failover.components.served_fleet import AlarmPolicy, ServedFleet
@@ -76,6 +77,7 @@ class ServiceStack(ZonalStack):
         )
         self._observe(fleet, policy)
         self._resilience(settings, fleet, policy)
+        self._announce(fleet, policy)
         self.dashboard = FailoverDashboard(
             self,
             "Dashboard",
@@ -109,7 +111,7 @@ class ServiceStack(ZonalStack):
         self.hosted_zone = route53.HostedZone.from_hosted_zone_attributes(
             self, "HostedZone", hosted_zone_id=settings.hosted_zone_id, zone_name=settings.hosted_zone_name
         )
-        certificate = ServiceCertificate(
+        self.certificate = ServiceCertificate(
             self,
             "Certificate",
             domain_name=settings.domain_name,
@@ -125,7 +127,7 @@ class ServiceStack(ZonalStack):
             "LoadBalancer",
             vpc=self.network.vpc,
             subnets=self.network.public_subnets,
-            certificate=certificate.certificate,
+            certificate=self.certificate.certificate,
             target_port=SERVICE_PORT,
             health_check=self.health_check,
             load_balancer_name=names.load_balancer,
@@ -143,7 +145,12 @@ class ServiceStack(ZonalStack):
             rate_limit=settings.waf_rate_limit,
         )
         self.alerting = FailoverTopic(
-            self, "Alerting", topic_name=names.topic, alarm_email=settings.alarm_email, autoscaling_publishes=True
+            self,
+            "Alerting",
+            topic_name=names.topic,
+            alarm_email=settings.alarm_email,
+            autoscaling_publishes=True,
+            eventbridge_publishes=True,
         )
 
     def _fleet(self, settings: Settings, names: ResourceNames) -> None:
@@ -220,6 +227,17 @@ class ServiceStack(ZonalStack):
             outcome_alarm=self.alarms.alb_5xx,
             blocking_alarm=self.alarms.in_service,
             enabled=settings.zonal_autoshift,
+        )
+
+    def _announce(self, fleet: ServedFleet, policy: AlarmPolicy) -> None:
+        """Every automatic action AWS takes on this tier reaches the failover topic (R21): autoshift, practice
+        runs, drills, AWS Health, failed replacements, certificate expiry."""
+        self.operator_events = OperatorEvents(
+            self,
+            "OperatorEvents",
+            fleet=fleet,
+            policy=policy,
+            certificate_arn=self.certificate.certificate.certificate_arn,
         )
 
     def _outputs(self, settings: Settings, load_balancer: LoadBalancer, compute: Compute) -> None:

@@ -1,4 +1,4 @@
-"""Failover events topic (R9): encrypted with a key that CloudWatch and Auto Scaling may really use."""
+"""Failover events topic (R9): encrypted with a key that CloudWatch, Auto Scaling and EventBridge may really use."""
 
 from __future__ import annotations
 
@@ -31,6 +31,7 @@ class FailoverTopic(Construct):
         topic_name: str,
         alarm_email: str | None,
         autoscaling_publishes: bool,
+        eventbridge_publishes: bool = False,
     ) -> None:
         super().__init__(scope, id_)
         account = Stack.of(self).account
@@ -45,6 +46,9 @@ class FailoverTopic(Construct):
             publishers.append(
                 iam.ArnPrincipal(f"arn:{Stack.of(self).partition}:iam::{account}:{AUTOSCALING_SERVICE_ROLE}")
             )
+        if eventbridge_publishes:
+            # Operator events (R21): EventBridge rules publish AWS's own actions to this topic.
+            publishers.append(iam.ServicePrincipal("events.amazonaws.com"))
         # No aws:SourceArn/aws:SourceAccount here: no AWS page says CloudWatch's KMS request carries them, and
         # one it does not carry drops every alarm notification (confused_deputy.UNCONDITIONED says where we looked).
         self.key.add_to_resource_policy(
@@ -68,5 +72,16 @@ class FailoverTopic(Construct):
                 conditions=confused_deputy.alarm_publisher(Stack.of(self)),
             )
         )
+        if eventbridge_publishes:
+            self.topic.add_to_resource_policy(
+                iam.PolicyStatement(
+                    sid="AllowEventBridgeRulesToPublish",
+                    principals=[iam.ServicePrincipal("events.amazonaws.com")],
+                    actions=["sns:Publish"],
+                    resources=[self.topic.topic_arn],
+                    # Only EventBridge rules of this account and region (R19, confused deputy).
+                    conditions=confused_deputy.event_rule_publisher(Stack.of(self)),
+                )
+            )
         if alarm_email:
             self.topic.add_subscription(subscriptions.EmailSubscription(alarm_email))

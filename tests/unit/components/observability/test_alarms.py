@@ -157,7 +157,8 @@ def test_r9_topic_is_encrypted_with_a_key_cloudwatch_and_autoscaling_can_use(def
     (grant,) = [s for s in statements if s.get("Sid") == "AllowFailoverPublishersToUseTheKey"]
     assert set(grant["Action"]) == {"kms:Decrypt", "kms:GenerateDataKey*"}
     principals = grant["Principal"]
-    assert principals["Service"] == "cloudwatch.amazonaws.com"
+    # CloudWatch alarms, and EventBridge's operator events (R21, test_operator_events.py).
+    assert principals["Service"] == ["cloudwatch.amazonaws.com", "events.amazonaws.com"]
     assert "AWSServiceRoleForAutoScaling" in str(principals["AWS"])
     assert key["EnableKeyRotation"] is True
 
