@@ -204,8 +204,9 @@ SDK_CALL_DLQ = Acknowledgment(
 DETECTORS_WITHOUT_ACTIONS = Acknowledgment(
     id=f"{NIST}::{NIST}-CloudWatchAlarmAction",
     reason=(
-        "The per-AZ error and latency outlier alarms are inputs of each AZ's composite gray-failure alarm, which "
-        "pages the failover topic; giving the inputs actions of their own would page twice for one failure."
+        "The per-AZ error and latency outlier alarms are inputs of each AZ's composite gray-failure alarm, and the SLO "
+        "burn-rate windows of each tier's composite burn alarm (long AND short window, R21); the composites page the "
+        "failover topic, and giving the inputs actions of their own would page several times for one failure."
     ),
 )
 
@@ -220,6 +221,7 @@ def acknowledge_service_findings(
     http_redirect_listener: IConstruct,
     drills_role: IConstruct,
     gray_failure_detectors: IConstruct,
+    burn_rate_windows: IConstruct,
     service_endpoints: IConstruct,
     sdk_call_function: IConstruct,
 ) -> None:
@@ -252,6 +254,7 @@ def acknowledge_service_findings(
     )
     Validations.of(http_redirect_listener).acknowledge(REDIRECT_LISTENER_PCI, REDIRECT_LISTENER_NIST)
     Validations.of(gray_failure_detectors).acknowledge(DETECTORS_WITHOUT_ACTIONS)
+    Validations.of(burn_rate_windows).acknowledge(DETECTORS_WITHOUT_ACTIONS)
     Validations.of(service_endpoints).acknowledge(
         DRILL_DESCRIBE_AND_LOGS, GENERATED_ROLE_POLICIES_PCI, GENERATED_ROLE_POLICIES_NIST
     )

@@ -44,6 +44,7 @@ _CERTIFICATE_ARN = re.compile(
 )
 _EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,}$", re.ASCII)
 _WHOLE = re.compile(r"^-?[0-9]+$", re.ASCII)
+_PERCENT = re.compile(r"^[0-9]{1,3}(?:\.[0-9]{1,3})?$", re.ASCII)
 # AWS tag rules: letters, digits, spaces and + - = . _ : / @ (Unicode letters allowed); "aws:" is reserved.
 _TAG_KEY = re.compile(r"^(?![Aa][Ww][Ss]:)[\w .:/=+\-@]{1,128}$")
 _TAG_VALUE = re.compile(r"^[\w .:/=+\-@]{0,256}$")
@@ -55,6 +56,9 @@ LATENCY_MS_RANGE = (1, 60_000)
 ERROR_RATE_RANGE = (1, 100)
 DNS_INTERVALS = (10, 30)
 DNS_FAILURE_THRESHOLD_RANGE = (1, 10)
+# SLOs (R21): at 99.99 % the 30-day error budget is 4.3 minutes of full outage, under the 5-minute fast-burn window.
+AVAILABILITY_OBJECTIVE_RANGE = (90.0, 99.99)
+LATENCY_OBJECTIVE_PERCENT_RANGE = (50.0, 99.99)
 
 # AWS documentation's example account ids: never a real deployment.
 EXAMPLE_ACCOUNTS = frozenset({defaults.ACCOUNT, "111122223333", "444455556666", "777788889999", "012345678901"})
@@ -79,6 +83,26 @@ def _whole_number(value: Any) -> int:
     if isinstance(value, str) and _WHOLE.match(value.strip()):
         return int(value.strip())
     raise SettingError(value, "expected a whole number in ASCII digits")
+
+
+def _percent(value: Any) -> float:
+    """A percentage such as 99.95: ASCII digits, at most three decimals (an SLO, R21)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        value = str(value)
+    if isinstance(value, str) and _PERCENT.match(value.strip()):
+        return float(value.strip())
+    raise SettingError(value, "expected a percentage in ASCII digits with at most 3 decimals, such as 99.95")
+
+
+def in_percent_range(bounds: tuple[float, float], allowed: str) -> Callable[[float], float]:
+    low, high = bounds
+
+    def check(value: float) -> float:
+        if not low <= value <= high:
+            raise SettingError(value, allowed.format(low=f"{low:g}", high=f"{high:g}"))
+        return value
+
+    return check
 
 
 def _flag(value: Any) -> bool:
@@ -244,6 +268,7 @@ def is_reserved_domain(name: str) -> bool:
 Text = Annotated[str, BeforeValidator(_text)]
 OptionalText = Annotated[str | None, BeforeValidator(_optional_text)]
 WholeNumber = Annotated[int, BeforeValidator(_whole_number)]
+Percent = Annotated[float, BeforeValidator(_percent)]
 Flag = Annotated[bool, BeforeValidator(_flag)]
 TextList = Annotated[tuple[str, ...], BeforeValidator(text_list)]
 Suffix = Annotated[str, BeforeValidator(_text), AfterValidator(_suffix)]

@@ -32,9 +32,10 @@ from payment_failover.components.observability.gray_failure import GrayFailureAl
 from payment_failover.components.observability.log_encryption import LogArchive
 from payment_failover.components.observability.metrics import WebTierMetrics
 from payment_failover.components.observability.operator_events import OperatorEvents
+from payment_failover.components.observability.slo import BurnRateAlarms
 from payment_failover.components.resilience.az_drills import AzLossDrills
 from payment_failover.components.resilience.zonal_autoshift import ZonalAutoshift
-from payment_failover.components.served_fleet import AlarmPolicy, ServedFleet
+from payment_failover.components.served_fleet import AlarmPolicy, Objectives, ServedFleet
 from payment_failover.config.settings import Settings
 from payment_failover.names import ResourceNames
 from payment_failover.stacks.zonal_stack import ZonalStack
@@ -69,12 +70,7 @@ class ServiceStack(ZonalStack):
             auto_scaling_group_name=names.auto_scaling_group,
             auto_scaling_group_arn=self.compute.auto_scaling_group_arn,
         )
-        policy = AlarmPolicy(
-            error_rate_percent=settings.error_rate_percent,
-            latency_p99_threshold_ms=settings.latency_p99_threshold_ms,
-            topic=self.alerting.topic,
-            name_prefix=names.alarm_prefix,
-        )
+        policy = self._alarm_policy(settings, names)
         self._observe(fleet, policy)
         self._resilience(settings, fleet, policy)
         self._announce(fleet, policy)
@@ -83,7 +79,12 @@ class ServiceStack(ZonalStack):
             "Dashboard",
             dashboard_name=names.dashboard,
             fleet=fleet,
-            alarms=[*self.alarms.alarms, self.waf_blocked_spike, *self.gray_failure.per_az.values()],
+            alarms=[
+                *self.alarms.alarms,
+                self.waf_blocked_spike,
+                *self.gray_failure.per_az.values(),
+                *self.burn_rate.composites.values(),
+            ],
             firewall=self.firewall,
         )
         self.sdk_call_function = provider_function(self)
@@ -197,14 +198,30 @@ class ServiceStack(ZonalStack):
             load_balancer=self.load_balancer.load_balancer,
         )
 
+    def _alarm_policy(self, settings: Settings, names: ResourceNames) -> AlarmPolicy:
+        """The thresholds and objectives every alarm is judged by, and where alarms go."""
+        return AlarmPolicy(
+            error_rate_percent=settings.error_rate_percent,
+            latency_p99_threshold_ms=settings.latency_p99_threshold_ms,
+            topic=self.alerting.topic,
+            name_prefix=names.alarm_prefix,
+            objectives=Objectives(
+                availability_percent=settings.availability_objective_percent,
+                latency_ms=settings.latency_objective_ms,
+                latency_percent=settings.latency_objective_percent,
+            ),
+        )
+
     def _observe(self, fleet: ServedFleet, policy: AlarmPolicy) -> None:
-        """Alarms that page, the web ACL's blocked-request spike, and one gray-failure detector per AZ (R8, R17)."""
+        """Alarms that page, the web ACL's blocked-request spike, one gray-failure detector per AZ, and the SLO
+        burn-rate alarms (R8, R17, R21)."""
         self.alarms = FailoverAlarms(self, "Alarms", fleet=fleet, policy=policy)
         self.waf_blocked_spike = self.firewall.blocked_spike_alarm(
             self, "WafBlockedSpike", alarm_name=f"{policy.name_prefix}-WafBlockedSpike"
         )
         notify(self.waf_blocked_spike, policy.topic)
         self.gray_failure = GrayFailureAlarms(self, "GrayFailure", fleet=fleet, policy=policy)
+        self.burn_rate = BurnRateAlarms(self, "BurnRate", fleet=fleet, policy=policy)
 
     def _resilience(self, settings: Settings, fleet: ServedFleet, policy: AlarmPolicy) -> None:
         """The AZ-loss drills and zonal autoshift, both acting on the ALB and the ASG together (R17, failure 15)."""
