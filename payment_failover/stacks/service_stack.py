@@ -32,6 +32,7 @@ from payment_failover.components.observability.gray_failure import GrayFailureAl
 from payment_failover.components.observability.log_encryption import LogArchive
 from payment_failover.components.observability.metrics import WebTierMetrics
 from payment_failover.components.observability.operator_events import OperatorEvents
+from payment_failover.components.observability.probes import SyntheticProbes
 from payment_failover.components.observability.slo import BurnRateAlarms
 from payment_failover.components.resilience.az_drills import AzLossDrills
 from payment_failover.components.resilience.zonal_autoshift import ZonalAutoshift
@@ -41,6 +42,8 @@ from payment_failover.names import ResourceNames
 from payment_failover.stacks.zonal_stack import ZonalStack
 
 SERVICE_PORT = 8080
+# What the synthetic probes ask for; the sample service's API path joins it with application delivery (issue 19).
+PROBE_PATHS = ("/health",)
 
 
 class ServiceStack(ZonalStack):
@@ -72,6 +75,7 @@ class ServiceStack(ZonalStack):
         )
         policy = self._alarm_policy(settings, names)
         self._observe(fleet, policy)
+        self._probe(settings, policy)
         self._resilience(settings, fleet, policy)
         self._announce(fleet, policy)
         self.dashboard = FailoverDashboard(
@@ -84,6 +88,7 @@ class ServiceStack(ZonalStack):
                 self.waf_blocked_spike,
                 *self.gray_failure.per_az.values(),
                 *self.burn_rate.composites.values(),
+                *self.probes.alarms.values(),
             ],
             firewall=self.firewall,
         )
@@ -222,6 +227,16 @@ class ServiceStack(ZonalStack):
         notify(self.waf_blocked_spike, policy.topic)
         self.gray_failure = GrayFailureAlarms(self, "GrayFailure", fleet=fleet, policy=policy)
         self.burn_rate = BurnRateAlarms(self, "BurnRate", fleet=fleet, policy=policy)
+
+    def _probe(self, settings: Settings, policy: AlarmPolicy) -> None:
+        """What clients see, every minute, traffic or not: the service's name and this region's own (R21)."""
+        self.probes = SyntheticProbes(
+            self,
+            "Probes",
+            policy=policy,
+            targets={"Service": settings.domain_name, "Region": self.endpoint.name},
+            paths=PROBE_PATHS,
+        )
 
     def _resilience(self, settings: Settings, fleet: ServedFleet, policy: AlarmPolicy) -> None:
         """The AZ-loss drills and zonal autoshift, both acting on the ALB and the ASG together (R17, failure 15)."""

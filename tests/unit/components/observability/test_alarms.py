@@ -131,11 +131,12 @@ def test_r8_in_service_instances_below_minimum(alarms: dict) -> None:
 
 
 def test_r8_every_regional_alarm_pages_and_clears_through_the_topic(alarms: dict, topic_ref: dict) -> None:
-    # Nine failover alarms and the web firewall's blocked-request spike (R19); the gray-failure detectors
+    # Nine failover alarms, the web firewall's blocked-request spike (R19) and the two synthetic probes' failure alarms
+    # (R21, test_probes.py); the gray-failure detectors
     # notify through their AZ's composite alarm (test_gray_failure.py), the SLO burn-rate windows through their
     # tier's composite (test_burn_rate.py).
     paging = {name: a for name, a in alarms.items() if "Outlier-" not in name and "-Slo" not in name}
-    assert len(paging) == 10
+    assert len(paging) == 12
     for alarm in paging.values():
         assert alarm["AlarmActions"] == [topic_ref]
         assert alarm["OKActions"] == [topic_ref]
