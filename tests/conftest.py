@@ -94,9 +94,9 @@ def cli_assembly(tmp_path_factory: pytest.TempPathFactory) -> Path:
 #   and the default, standby and pipeline synths through the CLI;
 # - tests/integration: the emulator rehearsal's two CLI synths (as first deployed, and updated).
 # A run fails above the sum for the trees it collected, so a new synthesis is a deliberate edit here.
-# +3 (issue 20): the setting-change analysis tries one change of each SLO setting (availabilityObjectivePercent,
-# latencyObjectiveMs, latencyObjectivePercent), each a configuration of its own.
-STAGE_SYNTHESIS_BUDGET = {"unit": 53, "integration": 2}
+# +4 (issue 20): the setting-change analysis tries one change of each new setting (availabilityObjectivePercent,
+# latencyObjectiveMs, latencyObjectivePercent, pagingHttpsUrl), each a configuration of its own.
+STAGE_SYNTHESIS_BUDGET = {"unit": 54, "integration": 2}
 ROOT = Path(__file__).resolve().parent
 
 

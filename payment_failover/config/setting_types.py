@@ -12,6 +12,7 @@ import json
 import re
 from collections.abc import Callable, Iterable
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BeforeValidator
 
@@ -44,6 +45,7 @@ _CERTIFICATE_ARN = re.compile(
 )
 _EMAIL = re.compile(r"^[A-Za-z0-9._%+-]+@(?:[A-Za-z0-9-]+\.)+[A-Za-z]{2,}$", re.ASCII)
 _WHOLE = re.compile(r"^-?[0-9]+$", re.ASCII)
+_URL_MAX = 2048
 _PERCENT = re.compile(r"^[0-9]{1,3}(?:\.[0-9]{1,3})?$", re.ASCII)
 # AWS tag rules: letters, digits, spaces and + - = . _ : / @ (Unicode letters allowed); "aws:" is reserved.
 _TAG_KEY = re.compile(r"^(?![Aa][Ww][Ss]:)[\w .:/=+\-@]{1,128}$")
@@ -103,6 +105,22 @@ def in_percent_range(bounds: tuple[float, float], allowed: str) -> Callable[[flo
         return value
 
     return check
+
+
+def _https_url(value: str | None) -> str | None:
+    """An incident tool's HTTPS endpoint for SNS (R21): https, a DNS host, no credentials, no spaces."""
+    if value is None:
+        return None
+    parts = urlsplit(value)
+    if parts.scheme != "https" or not parts.hostname or " " in value or len(value) > _URL_MAX:
+        raise SettingError(value, "expected an https:// URL such as https://events.incident-tool.example/sns")
+    if parts.username or parts.password:
+        raise SettingError(value, "put no user name or password in the URL: the template and the subscription show it")
+    try:
+        _dns_name(parts.hostname)
+    except SettingError:
+        raise SettingError(value, "its host must be a public DNS name such as events.incident-tool.example") from None
+    return value
 
 
 def _flag(value: Any) -> bool:
@@ -276,4 +294,5 @@ Account = Annotated[str, BeforeValidator(_text), AfterValidator(_account)]
 DnsName = Annotated[str, BeforeValidator(_text), AfterValidator(_dns_name)]
 HostedZoneId = Annotated[str, BeforeValidator(_text), AfterValidator(_hosted_zone_id)]
 Email = Annotated[str | None, BeforeValidator(_optional_text), AfterValidator(_email)]
+HttpsUrl = Annotated[str | None, BeforeValidator(_optional_text), AfterValidator(_https_url)]
 TagPairs = Annotated[tuple[tuple[str, str], ...], BeforeValidator(_tag_pairs)]

@@ -46,6 +46,7 @@ from payment_failover.config.setting_types import (
     Email,
     Flag,
     HostedZoneId,
+    HttpsUrl,
     OptionalText,
     Percent,
     SettingError,
@@ -144,6 +145,12 @@ class Settings(BaseModel):
         WholeNumber, AfterValidator(in_range(ALB_INTERVAL_RANGE, "an ALB target group accepts {low} to {high} seconds"))
     ] = setting(defaults.HEALTH_CHECK_INTERVAL_SECONDS, "5-300 (ALB target group)")
     alarm_email: Email = setting(None, "an e-mail address subscribed to both failover topics", shown="*(none)*")
+    paging_https_url: HttpsUrl = setting(
+        None,
+        "an https:// URL of an incident tool (no credentials in it), subscribed to every failover topic; the tool "
+        "must confirm each subscription",
+        shown="*(none)*",
+    )
     latency_p99_threshold_ms: Annotated[
         WholeNumber, AfterValidator(in_range(LATENCY_MS_RANGE, "use {low} to {high} milliseconds"))
     ] = setting(defaults.LATENCY_P99_THRESHOLD_MS, "1-60000")

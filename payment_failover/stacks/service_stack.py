@@ -157,6 +157,7 @@ class ServiceStack(ZonalStack):
             alarm_email=settings.alarm_email,
             autoscaling_publishes=True,
             eventbridge_publishes=True,
+            https_url=settings.paging_https_url,
         )
 
     def _fleet(self, settings: Settings, names: ResourceNames) -> None:

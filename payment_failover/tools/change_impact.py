@@ -240,6 +240,7 @@ CHANGES: dict[str, tuple[dict[str, str], dict[str, str]] | str] = {
     "maxCapacity": ({}, {"maxCapacity": "8"}),
     "healthCheckIntervalSeconds": ({}, {"healthCheckIntervalSeconds": "10"}),
     "alarmEmail": ({}, {"alarmEmail": "oncall@example.com"}),
+    "pagingHttpsUrl": ({}, {"pagingHttpsUrl": "https://events.incident-tool.example/sns"}),
     "latencyP99ThresholdMs": ({}, {"latencyP99ThresholdMs": "250"}),
     "errorRatePercent": ({}, {"errorRatePercent": "2"}),
     "availabilityObjectivePercent": ({}, {"availabilityObjectivePercent": "99.9"}),

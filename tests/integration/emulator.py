@@ -615,7 +615,7 @@ UNMODELLED_RESOURCES: dict[str, str] = {
     "AWS::CDK::Metadata": "CDK's version metadata (no product behaviour)",
     "AWS::S3::BucketPolicy": "the access-log bucket's TLS-only policy and ALB log delivery grant",
     "AWS::SNS::TopicPolicy": "the topics' TLS-only rule and the CloudWatch publish grant",
-    "AWS::SNS::Subscription": "the on-call e-mail subscriptions",
+    "AWS::SNS::Subscription": "the on-call e-mail and incident-tool HTTPS subscriptions",
     "AWS::AutoScaling::ScalingPolicy": "the CPU target-tracking scaling policy",
     "AWS::FIS::ExperimentTemplate": "the AZ-loss drills, one FIS experiment template per AZ",
     "AWS::ARCZonalShift::ZonalAutoshiftConfiguration": "zonal autoshift and its practice runs, for the ALB and the ASG",

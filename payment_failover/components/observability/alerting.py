@@ -17,7 +17,7 @@ _PUBLISH_WITH_KEY = ["kms:Decrypt", "kms:GenerateDataKey*"]
 
 
 class FailoverTopic(Construct):
-    """SNS topic for alarm/OK actions and ASG events; TLS-only, with an optional e-mail subscriber.
+    """SNS topic for alarm/OK actions and ASG events; TLS-only, with an optional e-mail and HTTPS subscriber.
 
     A customer-managed key, because the AWS-managed SNS key does not let CloudWatch publish and
     alarm notifications would be dropped without an error.
@@ -32,6 +32,7 @@ class FailoverTopic(Construct):
         alarm_email: str | None,
         autoscaling_publishes: bool,
         eventbridge_publishes: bool = False,
+        https_url: str | None = None,
     ) -> None:
         super().__init__(scope, id_)
         account = Stack.of(self).account
@@ -85,3 +86,9 @@ class FailoverTopic(Construct):
             )
         if alarm_email:
             self.topic.add_subscription(subscriptions.EmailSubscription(alarm_email))
+        if https_url:
+            # Paging beyond e-mail (R21): SNS sends nothing to the endpoint until it confirms the subscription
+            # (https://docs.aws.amazon.com/sns/latest/dg/SendMessageToHttp.prepare.html).
+            self.topic.add_subscription(
+                subscriptions.UrlSubscription(https_url, protocol=sns.SubscriptionProtocol.HTTPS)
+            )

@@ -385,6 +385,43 @@ BAD_CONFIGURATIONS: list[tuple[dict[str, Any], dict[str, str], str]] = [
     ({"latencyP99ThresholdMs": "fast"}, {}, invalid("latencyP99ThresholdMs", f"'fast' is not allowed; {WHOLE}")),
     ({"errorRatePercent": "0"}, {}, invalid("errorRatePercent", "0 is not allowed; use 1 to 100 percent.")),
     ({"errorRatePercent": "150"}, {}, invalid("errorRatePercent", "150 is not allowed; use 1 to 100 percent.")),
+    # --- pagingHttpsUrl (R21): an incident tool's HTTPS endpoint, no credentials in the template -------------
+    (
+        {"pagingHttpsUrl": "http://events.incident-tool.example/sns"},
+        {},
+        invalid(
+            "pagingHttpsUrl",
+            "'http://events.incident-tool.example/sns' is not allowed; expected an https:// URL such as "
+            "https://events.incident-tool.example/sns.",
+        ),
+    ),
+    (
+        {"pagingHttpsUrl": "https://user:secret@events.incident-tool.example/sns"},
+        {},
+        invalid(
+            "pagingHttpsUrl",
+            "'https://user:secret@events.incident-tool.example/sns' is not allowed; put no user name or password in "
+            "the URL: the template and the subscription show it.",
+        ),
+    ),
+    (
+        {"pagingHttpsUrl": "https://events incident-tool.example/sns"},
+        {},
+        invalid(
+            "pagingHttpsUrl",
+            "'https://events incident-tool.example/sns' is not allowed; expected an https:// URL such as "
+            "https://events.incident-tool.example/sns.",
+        ),
+    ),
+    (
+        {"pagingHttpsUrl": "https://localhost/sns"},
+        {},
+        invalid(
+            "pagingHttpsUrl",
+            "'https://localhost/sns' is not allowed; its host must be a public DNS name such as "
+            "events.incident-tool.example.",
+        ),
+    ),
     # --- SLOs (R21): percentages with at most 3 decimals, budgets the burn-rate windows can see --------------
     (
         {"availabilityObjectivePercent": "99.999"},

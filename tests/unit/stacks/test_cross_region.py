@@ -48,6 +48,7 @@ CHANGED: dict[str, dict[str, str]] = {
     "maxCapacity": {"maxCapacity": "7"},
     "healthCheckIntervalSeconds": {"healthCheckIntervalSeconds": "10"},
     "alarmEmail": {"alarmEmail": "oncall@example.com"},
+    "pagingHttpsUrl": {"pagingHttpsUrl": "https://events.incident-tool.example/sns"},
     "latencyP99ThresholdMs": {"latencyP99ThresholdMs": "250"},
     "errorRatePercent": {"errorRatePercent": "2"},
     "availabilityObjectivePercent": {"availabilityObjectivePercent": "99.9"},

@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from aws_cdk.assertions import Template
 
-from tests.helpers.support import single
+from payment_failover.components.observability.alerting import FailoverTopic
+from tests.helpers.support import bare_stack, single
 from tests.helpers.synth import SynthesizedStage
 
 AZS = ["eu-central-1a", "eu-central-1b", "eu-central-1c"]
@@ -184,3 +186,23 @@ def test_r9_email_subscription_from_settings(email_stage: SynthesizedStage) -> N
         template.has_resource_properties(
             "AWS::SNS::Subscription", {"Protocol": "email", "Endpoint": "oncall@example.com"}
         )
+
+
+def test_r21_an_incident_tool_subscribes_over_https_when_configured() -> None:
+    """Paging beyond e-mail: one HTTPS subscription on the topic, and none without the setting."""
+    stack = bare_stack()
+    FailoverTopic(
+        stack,
+        "Alerting",
+        topic_name="t",
+        alarm_email=None,
+        autoscaling_publishes=False,
+        https_url="https://events.incident-tool.example/sns",
+    )
+    FailoverTopic(stack, "Quiet", topic_name="q", alarm_email=None, autoscaling_publishes=False)
+    template = Template.from_stack(stack)
+    template.resource_count_is("AWS::SNS::Subscription", 1)
+    template.has_resource_properties(
+        "AWS::SNS::Subscription",
+        {"Protocol": "https", "Endpoint": "https://events.incident-tool.example/sns"},
+    )
