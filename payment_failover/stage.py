@@ -53,6 +53,8 @@ class PaymentFailoverStage(Stage):
                 http_redirect_listener=service.load_balancer.http_redirect_listener,
                 drills_role=service.drills.role,
                 gray_failure_detectors=service.gray_failure,
+                burn_rate_windows=service.burn_rate,
+                probes=service.probes,
                 service_endpoints=service.service_endpoints,
                 sdk_call_function=service.sdk_call_function,
             )

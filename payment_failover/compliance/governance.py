@@ -78,7 +78,8 @@ LOG_BUCKET_NOT_SELF_LOGGED = Acknowledgment(
     id="AwsSolutions::AwsSolutions-S1",
     reason=(
         "This bucket only receives the ALB's access logs; logging its own access to another bucket would "
-        "start a chain of log buckets. It is private, TLS-only, SSE-S3 encrypted and expires objects."
+        "start a chain of log buckets. It is private, TLS-only, SSE-S3 encrypted and expires objects. The same holds "
+        "for the synthetic probes' artifacts bucket, which only the canaries' own roles write (R21)."
     ),
 )
 
@@ -121,7 +122,9 @@ DRILL_DESCRIBE_AND_LOGS = Acknowledgment(
         "describe calls read only. The two that change something are scoped by condition: ec2:InjectApiError to "
         "this ASG (ec2:FisTargetArns) and zonal shifts to this ALB and ASG (arc-zonal-shift:ResourceIdentifier). "
         "The same holds for ec2:DescribeManagedPrefixLists, the deploy-time lookup of the S3 prefix list id that "
-        "CloudFormation does not return."
+        "CloudFormation does not return, and for the two calls Synthetics requires of every canary role: "
+        "s3:ListAllMyBuckets and cloudwatch:PutMetricData, the latter held to the CloudWatchSynthetics namespace by "
+        "condition (R21)."
     ),
 )
 
@@ -163,6 +166,30 @@ OPERATOR_OWN_SESSIONS = Acknowledgment(
 )
 
 
+# The synthetic probes (R21): each canary role writes under its own prefix of the artifacts bucket and into the log
+# groups Synthetics names after the canary, `/aws/lambda/cwsyn-<canary name>-<id>`; every canary of this product
+# is named `payment-failover-...`.
+def _probe_results(probe: str) -> Acknowledgment:
+    return Acknowledgment(
+        id=f"{IAM5}[Resource::<ProbesArtifactsFEB8ED1E.Arn>/{probe}/*]",
+        reason=(
+            f"The {probe} probe's canary writes its run results under its own prefix of the artifacts bucket; the "
+            "object names are chosen by Synthetics per run."
+        ),
+    )
+
+
+PROBE_SERVICE_RESULTS = _probe_results("service")
+PROBE_REGION_RESULTS = _probe_results("region")
+PROBE_LOG_GROUPS = Acknowledgment(
+    id=f"{IAM5}[Resource::{_ACCOUNT_ARN.format(service='logs')}:log-group:/aws/lambda/cwsyn-payment-failover-*]",
+    reason=(
+        "Synthetics creates each canary's log group as /aws/lambda/cwsyn-<canary name>-<id>, the id unknown before "
+        "deployment; the pattern admits this product's canaries only."
+    ),
+)
+
+
 # PCI DSS 3.2.1 and NIST 800-53 R5 (R19).
 PUBLIC_SUBNET_ROUTES_PCI, PUBLIC_SUBNET_ROUTES_NIST = _in_both_packs(
     "VPCNoUnrestrictedRouteToIGW",
@@ -181,23 +208,27 @@ GENERATED_ROLE_POLICIES_PCI, GENERATED_ROLE_POLICIES_NIST = _in_both_packs(
     "These inline policies are CDK grants on one role each (VPC flow-log delivery, the AZ-loss drill, the "
     "instances' cloudformation:SignalResource on this stack, writes into their own log groups and the Session "
     "Manager agent's five actions, the deploy-time SDK calls: the prefix-list lookup and the default group's two "
-    "revokes), scoped as far as each API allows and deleted with the role; a managed policy would be a separately "
-    "attachable object with the same content.",
+    "revokes, each synthetic probe's results, log groups and metrics), scoped as far as each API allows and "
+    "deleted with the role; a managed policy would be a separately attachable object with the same content.",
 )
 ALB_LOG_BUCKET_SSE_S3_PCI, ALB_LOG_BUCKET_SSE_S3_NIST = _in_both_packs(
     "S3DefaultEncryptionKMS",
     "ALB access logs can only be delivered to a bucket encrypted with SSE-S3 (Elastic Load Balancing docs, 'Enable "
-    "access logs for your Application Load Balancer'); the bucket is private, TLS-only and versioned.",
+    "access logs for your Application Load Balancer'); the bucket is private, TLS-only and versioned. The synthetic "
+    "probes' artifacts bucket holds only the canaries' own requests to the public endpoint and expires them; "
+    "SSE-S3 spares each canary role a key grant (the documented basic canary role has none).",
 )
 ALB_LOG_BUCKET_NOT_SELF_LOGGED_PCI, ALB_LOG_BUCKET_NOT_SELF_LOGGED_NIST = _in_both_packs(
     "S3BucketLoggingEnabled",
-    "The bucket holds the ALB's access logs; logging its own access to another bucket would start a chain of log "
-    "buckets. Its API calls are recorded by the account's CloudTrail (README, compliance map).",
+    "The bucket holds the ALB's access logs (or, for the probes' bucket, the canaries' results); logging its own "
+    "access to another bucket would start a chain of log buckets. Its API calls are recorded by the account's "
+    "CloudTrail (README, compliance map).",
 )
 ALB_LOG_BUCKET_ONE_REGION_PCI, ALB_LOG_BUCKET_ONE_REGION_NIST = _in_both_packs(
     "S3BucketReplicationEnabled",
     "The access logs must stay in the load balancer's region (ELB requirement); versioning and retention protect "
-    "them there. A copy in a central log-archive account is the organization's log pipeline, not this tier's.",
+    "them there. A copy in a central log-archive account is the organization's log pipeline, not this tier's. The "
+    "probes' artifacts are screenshots-free run logs that expire after 30 days: a copy elsewhere adds nothing.",
 )
 REDIRECT_LISTENER_PCI, REDIRECT_LISTENER_NIST = _in_both_packs(
     "ELBv2ACMCertificateRequired",
@@ -239,8 +270,9 @@ SDK_CALL_DLQ = Acknowledgment(
 DETECTORS_WITHOUT_ACTIONS = Acknowledgment(
     id=f"{NIST}::{NIST}-CloudWatchAlarmAction",
     reason=(
-        "The per-AZ error and latency outlier alarms are inputs of each AZ's composite gray-failure alarm, which "
-        "pages the failover topic; giving the inputs actions of their own would page twice for one failure."
+        "The per-AZ error and latency outlier alarms are inputs of each AZ's composite gray-failure alarm, and the SLO "
+        "burn-rate windows of each tier's composite burn alarm (long AND short window, R21); the composites page the "
+        "failover topic, and giving the inputs actions of their own would page several times for one failure."
     ),
 )
 
@@ -257,6 +289,8 @@ def acknowledge_service_findings(
     http_redirect_listener: IConstruct,
     drills_role: IConstruct,
     gray_failure_detectors: IConstruct,
+    burn_rate_windows: IConstruct,
+    probes: IConstruct,
     service_endpoints: IConstruct,
     sdk_call_function: IConstruct,
 ) -> None:
@@ -292,6 +326,22 @@ def acknowledge_service_findings(
     )
     Validations.of(http_redirect_listener).acknowledge(REDIRECT_LISTENER_PCI, REDIRECT_LISTENER_NIST)
     Validations.of(gray_failure_detectors).acknowledge(DETECTORS_WITHOUT_ACTIONS)
+    Validations.of(burn_rate_windows).acknowledge(DETECTORS_WITHOUT_ACTIONS)
+    Validations.of(probes).acknowledge(
+        PROBE_SERVICE_RESULTS,
+        PROBE_REGION_RESULTS,
+        PROBE_LOG_GROUPS,
+        DRILL_DESCRIBE_AND_LOGS,
+        GENERATED_ROLE_POLICIES_PCI,
+        GENERATED_ROLE_POLICIES_NIST,
+        LOG_BUCKET_NOT_SELF_LOGGED,
+        ALB_LOG_BUCKET_SSE_S3_PCI,
+        ALB_LOG_BUCKET_SSE_S3_NIST,
+        ALB_LOG_BUCKET_NOT_SELF_LOGGED_PCI,
+        ALB_LOG_BUCKET_NOT_SELF_LOGGED_NIST,
+        ALB_LOG_BUCKET_ONE_REGION_PCI,
+        ALB_LOG_BUCKET_ONE_REGION_NIST,
+    )
     Validations.of(service_endpoints).acknowledge(
         DRILL_DESCRIBE_AND_LOGS, GENERATED_ROLE_POLICIES_PCI, GENERATED_ROLE_POLICIES_NIST
     )

@@ -32,10 +32,22 @@ class ServedFleet:
 
 
 @dataclass(frozen=True)
+class Objectives:
+    """The service level objectives over 30 days (R21): availability in percent of requests without a 5xx, and
+    `latency_percent` of requests answered within `latency_ms`."""
+
+    availability_percent: float
+    latency_ms: int
+    latency_percent: float
+
+
+@dataclass(frozen=True)
 class AlarmPolicy:
-    """How alarms are judged and where they go: the thresholds of the settings, the topic, the name prefix."""
+    """How alarms are judged and where they go: the thresholds and objectives of the settings, the topic, the name
+    prefix."""
 
     error_rate_percent: int
     latency_p99_threshold_ms: int
     topic: sns.ITopic
     name_prefix: str
+    objectives: Objectives

@@ -12,6 +12,7 @@ import json
 import re
 from collections.abc import Callable, Iterable
 from typing import Annotated, Any
+from urllib.parse import urlsplit
 
 from pydantic import AfterValidator, BeforeValidator
 
@@ -59,6 +60,8 @@ _WHOLE = re.compile(r"^-?[0-9]+$", re.ASCII)
 # No setting takes a number above 2,000,000,000 (AWS WAF's rate limit): ten digits are enough, and a longer
 # string is refused before int() (which gives up past 4,300 digits with a message of its own).
 WHOLE_NUMBER_DIGITS = 10
+_URL_MAX = 2048
+_PERCENT = re.compile(r"^[0-9]{1,3}(?:\.[0-9]{1,3})?$", re.ASCII)
 # AWS tag rules: letters, digits, spaces and + - = . _ : / @ (Unicode letters allowed); "aws:" is reserved.
 # Pages: https://docs.aws.amazon.com/emr/latest/EMR-Serverless-UserGuide/tagging-restrictions.html and
 # https://docs.aws.amazon.com/personalize/latest/dg/personalize-managing-tags.html (50 per resource, keys of
@@ -82,6 +85,9 @@ DNS_INTERVALS = (10, 30)
 DNS_FAILURE_THRESHOLD_RANGE = (1, 10)
 # ELB's deregistration delay attribute (deregistration_delay.timeout_seconds) accepts 0-3600 seconds.
 DRAIN_SECONDS_RANGE = (1, 3600)
+# SLOs (R21): at 99.99 % the 30-day error budget is 4.3 minutes of full outage, under the 5-minute fast-burn window.
+AVAILABILITY_OBJECTIVE_RANGE = (90.0, 99.99)
+LATENCY_OBJECTIVE_PERCENT_RANGE = (50.0, 99.99)
 
 # AWS documentation's example account ids: never a real deployment.
 EXAMPLE_ACCOUNTS = frozenset({defaults.ACCOUNT, "111122223333", "444455556666", "777788889999", "012345678901"})
@@ -112,6 +118,42 @@ def whole_number(value: Any) -> int:
             raise SettingError(short(value, 24), f"expected a whole number of at most {WHOLE_NUMBER_DIGITS} digits")
         return int(value.strip())
     raise SettingError(value, "expected a whole number in ASCII digits")
+
+
+def _percent(value: Any) -> float:
+    """A percentage such as 99.95: ASCII digits, at most three decimals (an SLO, R21)."""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        value = str(value)
+    if isinstance(value, str) and _PERCENT.match(value.strip()):
+        return float(value.strip())
+    raise SettingError(value, "expected a percentage in ASCII digits with at most 3 decimals, such as 99.95")
+
+
+def in_percent_range(bounds: tuple[float, float], allowed: str) -> Callable[[float], float]:
+    low, high = bounds
+
+    def check(value: float) -> float:
+        if not low <= value <= high:
+            raise SettingError(value, allowed.format(low=f"{low:g}", high=f"{high:g}"))
+        return value
+
+    return check
+
+
+def _https_url(value: str | None) -> str | None:
+    """An incident tool's HTTPS endpoint for SNS (R21): https, a DNS host, no credentials, no spaces."""
+    if value is None:
+        return None
+    parts = urlsplit(value)
+    if parts.scheme != "https" or not parts.hostname or " " in value or len(value) > _URL_MAX:
+        raise SettingError(value, "expected an https:// URL such as https://events.incident-tool.example/sns")
+    if parts.username or parts.password:
+        raise SettingError(value, "put no user name or password in the URL: the template and the subscription show it")
+    try:
+        _dns_name(parts.hostname)
+    except SettingError:
+        raise SettingError(value, "its host must be a public DNS name such as events.incident-tool.example") from None
+    return value
 
 
 def _flag(value: Any) -> bool:
@@ -361,6 +403,7 @@ def is_reserved_domain(name: str) -> bool:
 Text = Annotated[str, BeforeValidator(_text)]
 OptionalText = Annotated[str | None, BeforeValidator(_optional_text)]
 WholeNumber = Annotated[int, BeforeValidator(whole_number)]
+Percent = Annotated[float, BeforeValidator(_percent)]
 Flag = Annotated[bool, BeforeValidator(_flag)]
 TextList = Annotated[tuple[str, ...], BeforeValidator(text_list)]
 Suffix = Annotated[str, BeforeValidator(_text), AfterValidator(_suffix)]
@@ -368,4 +411,5 @@ Account = Annotated[str, BeforeValidator(_text), AfterValidator(_account)]
 DnsName = Annotated[str, BeforeValidator(_text), AfterValidator(_dns_name)]
 HostedZoneId = Annotated[str, BeforeValidator(_text), AfterValidator(_hosted_zone_id)]
 Email = Annotated[str | None, BeforeValidator(_optional_text), AfterValidator(_email)]
+HttpsUrl = Annotated[str | None, BeforeValidator(_optional_text), AfterValidator(_https_url)]
 TagPairs = Annotated[tuple[tuple[str, str], ...], BeforeValidator(_tag_pairs)]

@@ -35,18 +35,22 @@ from payment_failover.config import waf_rules as waf
 from payment_failover.config.instance_types import Architecture
 from payment_failover.config.setting_types import (
     ALB_INTERVAL_RANGE,
+    AVAILABILITY_OBJECTIVE_RANGE,
     DNS_FAILURE_THRESHOLD_RANGE,
     DNS_INTERVALS,
     DRAIN_SECONDS_RANGE,
     ERROR_RATE_RANGE,
     LATENCY_MS_RANGE,
+    LATENCY_OBJECTIVE_PERCENT_RANGE,
     Account,
     DeployRefusedError,
     DnsName,
     Email,
     Flag,
     HostedZoneId,
+    HttpsUrl,
     OptionalText,
+    Percent,
     SettingError,
     Suffix,
     TagPairs,
@@ -57,6 +61,7 @@ from payment_failover.config.setting_types import (
     certificate_parts,
     choice_map,
     example_findings,
+    in_percent_range,
     in_range,
     json_value,
     one_of,
@@ -191,12 +196,42 @@ class Settings(BaseModel):
         WholeNumber, AfterValidator(in_range(ALB_INTERVAL_RANGE, "an ALB target group accepts {low} to {high} seconds"))
     ] = setting(defaults.HEALTH_CHECK_INTERVAL_SECONDS, "5-300 (ALB target group)")
     alarm_email: Email = setting(None, "an e-mail address subscribed to both failover topics", shown="*(none)*")
+    paging_https_url: HttpsUrl = setting(
+        None,
+        "an https:// URL of an incident tool (no credentials in it), subscribed to every failover topic; the tool "
+        "must confirm each subscription",
+        shown="*(none)*",
+    )
     latency_p99_threshold_ms: Annotated[
         WholeNumber, AfterValidator(in_range(LATENCY_MS_RANGE, "use {low} to {high} milliseconds"))
     ] = setting(defaults.LATENCY_P99_THRESHOLD_MS, "1-60000")
     error_rate_percent: Annotated[
         WholeNumber, AfterValidator(in_range(ERROR_RATE_RANGE, "use {low} to {high} percent"))
     ] = setting(defaults.ERROR_RATE_PERCENT, "1-100 (ALB and target 5xx rates)")
+    availability_objective_percent: Annotated[
+        Percent,
+        AfterValidator(
+            in_percent_range(
+                AVAILABILITY_OBJECTIVE_RANGE,
+                "use {low} to {high} percent (above {high} the 30-day error budget is shorter than the 5-minute "
+                "fast-burn window)",
+            )
+        ),
+    ] = setting(
+        defaults.AVAILABILITY_OBJECTIVE_PERCENT,
+        "90-99.99: the SLO, the share of requests over 30 days that get no 5xx (burn-rate alarms)",
+    )
+    latency_objective_ms: Annotated[
+        WholeNumber, AfterValidator(in_range(LATENCY_MS_RANGE, "use {low} to {high} milliseconds"))
+    ] = setting(defaults.LATENCY_OBJECTIVE_MS, "1-60000: the latency SLO's bound on the target response time")
+    latency_objective_percent: Annotated[
+        Percent,
+        AfterValidator(in_percent_range(LATENCY_OBJECTIVE_PERCENT_RANGE, "use {low} to {high} percent of requests")),
+    ] = setting(
+        defaults.LATENCY_OBJECTIVE_PERCENT,
+        "50-99.99: the latency SLO, the share of requests over 30 days answered within `latencyObjectiveMs` "
+        "(99 is a p99)",
+    )
     dns_health_check_interval_seconds: Annotated[
         WholeNumber, AfterValidator(one_of(DNS_INTERVALS, "Route 53 checks every 10 or 30 seconds"))
     ] = setting(defaults.DNS_HEALTH_CHECK_INTERVAL_SECONDS, "10 or 30 (Route 53)")

@@ -58,7 +58,12 @@ class GlobalDnsStack(Stack):
             checker_regions=settings.dns_health_check_regions,
         )
         alerting = FailoverTopic(
-            self, "Alerting", topic_name=names.dns_topic, alarm_email=settings.alarm_email, autoscaling_publishes=False
+            self,
+            "Alerting",
+            topic_name=names.dns_topic,
+            alarm_email=settings.alarm_email,
+            autoscaling_publishes=False,
+            https_url=settings.paging_https_url,
         )
         self.topic = alerting.topic
         self.alarms = RegionFailoverAlarms(

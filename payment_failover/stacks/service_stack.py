@@ -33,14 +33,19 @@ from payment_failover.components.observability.dashboard import FailoverDashboar
 from payment_failover.components.observability.gray_failure import GrayFailureAlarms
 from payment_failover.components.observability.log_encryption import LogArchive
 from payment_failover.components.observability.metrics import WebTierMetrics
+from payment_failover.components.observability.operator_events import OperatorEvents
+from payment_failover.components.observability.probes import SyntheticProbes
+from payment_failover.components.observability.slo import BurnRateAlarms
 from payment_failover.components.resilience.az_drills import AzLossDrills
 from payment_failover.components.resilience.zonal_autoshift import ZonalAutoshift
-from payment_failover.components.served_fleet import AlarmPolicy, ServedFleet
+from payment_failover.components.served_fleet import AlarmPolicy, Objectives, ServedFleet
 from payment_failover.config.settings import Settings
 from payment_failover.names import ResourceNames
 from payment_failover.stacks.zonal_stack import ZonalStack
 
 SERVICE_PORT = 8080
+# What the synthetic probes ask for; the sample service's API path joins it with application delivery (issue 19).
+PROBE_PATHS = ("/health",)
 
 
 class ServiceStack(ZonalStack):
@@ -70,20 +75,23 @@ class ServiceStack(ZonalStack):
             auto_scaling_group_name=names.auto_scaling_group,
             auto_scaling_group_arn=self.compute.auto_scaling_group_arn,
         )
-        policy = AlarmPolicy(
-            error_rate_percent=settings.error_rate_percent,
-            latency_p99_threshold_ms=settings.latency_p99_threshold_ms,
-            topic=self.alerting.topic,
-            name_prefix=names.alarm_prefix,
-        )
+        policy = self._alarm_policy(settings, names)
         self._observe(fleet, policy)
+        self._probe(settings, policy)
         self._resilience(settings, fleet, policy)
+        self._announce(fleet, policy)
         self.dashboard = FailoverDashboard(
             self,
             "Dashboard",
             dashboard_name=names.dashboard,
             fleet=fleet,
-            alarms=[*self.alarms.alarms, self.waf_blocked_spike, *self.gray_failure.per_az.values()],
+            alarms=[
+                *self.alarms.alarms,
+                self.waf_blocked_spike,
+                *self.gray_failure.per_az.values(),
+                *self.burn_rate.composites.values(),
+                *self.probes.alarms.values(),
+            ],
             firewall=self.firewall,
         )
         self.sdk_call_function = provider_function(self)
@@ -111,7 +119,7 @@ class ServiceStack(ZonalStack):
         self.hosted_zone = route53.HostedZone.from_hosted_zone_attributes(
             self, "HostedZone", hosted_zone_id=settings.hosted_zone_id, zone_name=settings.hosted_zone_name
         )
-        certificate = ServiceCertificate(
+        self.certificate = ServiceCertificate(
             self,
             "Certificate",
             domain_name=settings.domain_name,
@@ -132,7 +140,7 @@ class ServiceStack(ZonalStack):
             "LoadBalancer",
             vpc=self.network.vpc,
             subnets=self.network.public_subnets,
-            certificate=certificate.certificate,
+            certificate=self.certificate.certificate,
             target_port=SERVICE_PORT,
             health_check=self.health_check,
             load_balancer_name=names.load_balancer,
@@ -150,7 +158,13 @@ class ServiceStack(ZonalStack):
             rate_limit=settings.waf_rate_limit,
         )
         self.alerting = FailoverTopic(
-            self, "Alerting", topic_name=names.topic, alarm_email=settings.alarm_email, autoscaling_publishes=True
+            self,
+            "Alerting",
+            topic_name=names.topic,
+            alarm_email=settings.alarm_email,
+            autoscaling_publishes=True,
+            eventbridge_publishes=True,
+            https_url=settings.paging_https_url,
         )
 
     def _fleet(self, settings: Settings, names: ResourceNames) -> None:
@@ -212,14 +226,40 @@ class ServiceStack(ZonalStack):
             load_balancer=self.load_balancer.load_balancer,
         )
 
+    def _alarm_policy(self, settings: Settings, names: ResourceNames) -> AlarmPolicy:
+        """The thresholds and objectives every alarm is judged by, and where alarms go."""
+        return AlarmPolicy(
+            error_rate_percent=settings.error_rate_percent,
+            latency_p99_threshold_ms=settings.latency_p99_threshold_ms,
+            topic=self.alerting.topic,
+            name_prefix=names.alarm_prefix,
+            objectives=Objectives(
+                availability_percent=settings.availability_objective_percent,
+                latency_ms=settings.latency_objective_ms,
+                latency_percent=settings.latency_objective_percent,
+            ),
+        )
+
     def _observe(self, fleet: ServedFleet, policy: AlarmPolicy) -> None:
-        """Alarms that page, the web ACL's blocked-request spike, and one gray-failure detector per AZ (R8, R17)."""
+        """Alarms that page, the web ACL's blocked-request spike, one gray-failure detector per AZ, and the SLO
+        burn-rate alarms (R8, R17, R21)."""
         self.alarms = FailoverAlarms(self, "Alarms", fleet=fleet, policy=policy)
         self.waf_blocked_spike = self.firewall.blocked_spike_alarm(
             self, "WafBlockedSpike", alarm_name=f"{policy.name_prefix}-WafBlockedSpike"
         )
         notify(self.waf_blocked_spike, policy.topic)
         self.gray_failure = GrayFailureAlarms(self, "GrayFailure", fleet=fleet, policy=policy)
+        self.burn_rate = BurnRateAlarms(self, "BurnRate", fleet=fleet, policy=policy)
+
+    def _probe(self, settings: Settings, policy: AlarmPolicy) -> None:
+        """What clients see, every minute, traffic or not: the service's name and this region's own (R21)."""
+        self.probes = SyntheticProbes(
+            self,
+            "Probes",
+            policy=policy,
+            targets={"Service": settings.domain_name, "Region": self.endpoint.name},
+            paths=PROBE_PATHS,
+        )
 
     def _resilience(self, settings: Settings, fleet: ServedFleet, policy: AlarmPolicy) -> None:
         """The AZ-loss drills and zonal autoshift, both acting on the ALB and the ASG together (R17, failure 15)."""
@@ -242,6 +282,17 @@ class ServiceStack(ZonalStack):
             outcome_alarm=self.alarms.alb_5xx,
             blocking_alarm=self.alarms.in_service,
             enabled=settings.zonal_autoshift,
+        )
+
+    def _announce(self, fleet: ServedFleet, policy: AlarmPolicy) -> None:
+        """Every automatic action AWS takes on this tier reaches the failover topic (R21): autoshift, practice
+        runs, drills, AWS Health, failed replacements, certificate expiry."""
+        self.operator_events = OperatorEvents(
+            self,
+            "OperatorEvents",
+            fleet=fleet,
+            policy=policy,
+            certificate_arn=self.certificate.certificate.certificate_arn,
         )
 
     def _outputs(self, settings: Settings, load_balancer: LoadBalancer, compute: Compute) -> None:

@@ -615,7 +615,7 @@ UNMODELLED_RESOURCES: dict[str, str] = {
     "AWS::CDK::Metadata": "CDK's version metadata (no product behaviour)",
     "AWS::S3::BucketPolicy": "the access-log bucket's TLS-only policy and ALB log delivery grant",
     "AWS::SNS::TopicPolicy": "the topics' TLS-only rule and the CloudWatch publish grant",
-    "AWS::SNS::Subscription": "the on-call e-mail subscriptions",
+    "AWS::SNS::Subscription": "the on-call e-mail and incident-tool HTTPS subscriptions",
     "AWS::AutoScaling::ScalingPolicy": "the CPU target-tracking scaling policy",
     "AWS::AutoScaling::LifecycleHook": "the termination lifecycle hook that holds a stopping instance while it drains",
     "AWS::FIS::ExperimentTemplate": "the AZ-loss drills, one FIS experiment template per AZ",
@@ -623,6 +623,7 @@ UNMODELLED_RESOURCES: dict[str, str] = {
     "AWS::WAFv2::WebACL": "the web ACL in front of the public ALB (moto's wafv2 has no CloudFormation model)",
     "AWS::WAFv2::WebACLAssociation": "the web ACL's association with the ALB",
     "AWS::WAFv2::LoggingConfiguration": "the web ACL's logging to its aws-waf-logs- group, headers redacted",
+    "AWS::Synthetics::Canary": "the synthetic probes of the service's and the region's names (R21)",
 }
 
 # Properties moto accepts but drops, and behaviour it does not have.

@@ -19,12 +19,14 @@ AUTOSCALING_ROLE = "role/aws-service-role/autoscaling.amazonaws.com/AWSServiceRo
 
 
 def _alarms_on(deployment: Deployment, metric_name: str) -> list[dict[str, Any]]:
-    """This Stage's regional paging alarms that read `metric_name` for this load balancer or group."""
+    """This Stage's regional paging alarms that read `metric_name` for this load balancer or group (the gray-failure
+    detectors and the SLO burn-rate windows are inputs of composites, checked on their own)."""
     ours = {deployment.service["LoadBalancerFullName"], deployment.service["AutoScalingGroupName"]}
     return [
         alarm
         for alarm in metric_alarms(deployment)
         if "Outlier-" not in alarm["AlarmName"]
+        and "-Slo" not in alarm["AlarmName"]
         and any(name == metric_name and ours & set(dims.values()) for _, name, dims in alarm_metrics(alarm))
     ]
 

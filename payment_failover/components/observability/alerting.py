@@ -1,4 +1,4 @@
-"""Failover events topic (R9): encrypted with a key that CloudWatch and Auto Scaling may really use."""
+"""Failover events topic (R9): encrypted with a key that CloudWatch, Auto Scaling and EventBridge may really use."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ _PUBLISH_WITH_KEY = ["kms:Decrypt", "kms:GenerateDataKey*"]
 
 
 class FailoverTopic(Construct):
-    """SNS topic for alarm/OK actions and ASG events; TLS-only, with an optional e-mail subscriber.
+    """SNS topic for alarm/OK actions and ASG events; TLS-only, with an optional e-mail and HTTPS subscriber.
 
     A customer-managed key, because the AWS-managed SNS key does not let CloudWatch publish and
     alarm notifications would be dropped without an error.
@@ -31,6 +31,8 @@ class FailoverTopic(Construct):
         topic_name: str,
         alarm_email: str | None,
         autoscaling_publishes: bool,
+        eventbridge_publishes: bool = False,
+        https_url: str | None = None,
     ) -> None:
         super().__init__(scope, id_)
         account = Stack.of(self).account
@@ -46,6 +48,9 @@ class FailoverTopic(Construct):
             publishers.append(
                 iam.ArnPrincipal(f"arn:{Stack.of(self).partition}:iam::{account}:{AUTOSCALING_SERVICE_ROLE}")
             )
+        if eventbridge_publishes:
+            # Operator events (R21): EventBridge rules publish AWS's own actions to this topic.
+            publishers.append(iam.ServicePrincipal("events.amazonaws.com"))
         # No aws:SourceArn/aws:SourceAccount here: no AWS page says CloudWatch's KMS request carries them, and
         # one it does not carry drops every alarm notification (confused_deputy.UNCONDITIONED says where we looked).
         self.key.add_to_resource_policy(
@@ -69,5 +74,22 @@ class FailoverTopic(Construct):
                 conditions=confused_deputy.alarm_publisher(Stack.of(self)),
             )
         )
+        if eventbridge_publishes:
+            self.topic.add_to_resource_policy(
+                iam.PolicyStatement(
+                    sid="AllowEventBridgeRulesToPublish",
+                    principals=[iam.ServicePrincipal("events.amazonaws.com")],
+                    actions=["sns:Publish"],
+                    resources=[self.topic.topic_arn],
+                    # Only EventBridge rules of this account and region (R19, confused deputy).
+                    conditions=confused_deputy.event_rule_publisher(Stack.of(self)),
+                )
+            )
         if alarm_email:
             self.topic.add_subscription(subscriptions.EmailSubscription(alarm_email))
+        if https_url:
+            # Paging beyond e-mail (R21): SNS sends nothing to the endpoint until it confirms the subscription
+            # (https://docs.aws.amazon.com/sns/latest/dg/SendMessageToHttp.prepare.html).
+            self.topic.add_subscription(
+                subscriptions.UrlSubscription(https_url, protocol=sns.SubscriptionProtocol.HTTPS)
+            )

@@ -437,6 +437,89 @@ BAD_CONFIGURATIONS: list[tuple[dict[str, Any], dict[str, str], str]] = [
     ({"latencyP99ThresholdMs": "fast"}, {}, invalid("latencyP99ThresholdMs", f"'fast' is not allowed; {WHOLE}")),
     ({"errorRatePercent": "0"}, {}, invalid("errorRatePercent", "0 is not allowed; use 1 to 100 percent.")),
     ({"errorRatePercent": "150"}, {}, invalid("errorRatePercent", "150 is not allowed; use 1 to 100 percent.")),
+    # --- pagingHttpsUrl (R21): an incident tool's HTTPS endpoint, no credentials in the template -------------
+    (
+        {"pagingHttpsUrl": "http://events.incident-tool.example/sns"},
+        {},
+        invalid(
+            "pagingHttpsUrl",
+            "'http://events.incident-tool.example/sns' is not allowed; expected an https:// URL such as "
+            "https://events.incident-tool.example/sns.",
+        ),
+    ),
+    (
+        {"pagingHttpsUrl": "https://user:secret@events.incident-tool.example/sns"},
+        {},
+        invalid(
+            "pagingHttpsUrl",
+            "'https://user:secret@events.incident-tool.example/sns' is not allowed; put no user name or password in "
+            "the URL: the template and the subscription show it.",
+        ),
+    ),
+    (
+        {"pagingHttpsUrl": "https://events incident-tool.example/sns"},
+        {},
+        invalid(
+            "pagingHttpsUrl",
+            "'https://events incident-tool.example/sns' is not allowed; expected an https:// URL such as "
+            "https://events.incident-tool.example/sns.",
+        ),
+    ),
+    (
+        {"pagingHttpsUrl": "https://localhost/sns"},
+        {},
+        invalid(
+            "pagingHttpsUrl",
+            "'https://localhost/sns' is not allowed; its host must be a public DNS name such as "
+            "events.incident-tool.example.",
+        ),
+    ),
+    # --- SLOs (R21): percentages with at most 3 decimals, budgets the burn-rate windows can see --------------
+    (
+        {"availabilityObjectivePercent": "99.999"},
+        {},
+        invalid(
+            "availabilityObjectivePercent",
+            "99.999 is not allowed; use 90 to 99.99 percent (above 99.99 the 30-day error budget is shorter than the "
+            "5-minute fast-burn window).",
+        ),
+    ),
+    (
+        {"availabilityObjectivePercent": "80"},
+        {},
+        invalid(
+            "availabilityObjectivePercent",
+            "80.0 is not allowed; use 90 to 99.99 percent (above 99.99 the 30-day error budget is shorter than the "
+            "5-minute fast-burn window).",
+        ),
+    ),
+    (
+        {"availabilityObjectivePercent": "99,95"},
+        {},
+        invalid(
+            "availabilityObjectivePercent",
+            "'99,95' is not allowed; expected a percentage in ASCII digits with at most 3 decimals, such as 99.95.",
+        ),
+    ),
+    (
+        {"availabilityObjectivePercent": "99.9999"},
+        {},
+        invalid(
+            "availabilityObjectivePercent",
+            "'99.9999' is not allowed; expected a percentage in ASCII digits with at most 3 decimals, such as 99.95.",
+        ),
+    ),
+    (
+        {"latencyObjectivePercent": "100"},
+        {},
+        invalid("latencyObjectivePercent", "100.0 is not allowed; use 50 to 99.99 percent of requests."),
+    ),
+    (
+        {"latencyObjectiveMs": "0"},
+        {},
+        invalid("latencyObjectiveMs", "0 is not allowed; use 1 to 60000 milliseconds."),
+    ),
+    ({"latencyObjectiveMs": "fast"}, {}, invalid("latencyObjectiveMs", f"'fast' is not allowed; {WHOLE}")),
     (
         {"dnsHealthCheckIntervalSeconds": "15"},
         {},

@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from aws_cdk.assertions import Template
 
-from tests.helpers.support import single
+from payment_failover.components.observability.alerting import FailoverTopic
+from tests.helpers.support import bare_stack, single
 from tests.helpers.synth import SynthesizedStage
 
 AZS = ["eu-central-1a", "eu-central-1b", "eu-central-1c"]
@@ -150,11 +152,12 @@ def test_r22_serving_capacity_below_what_two_azs_must_carry(alarms: dict, topic_
 
 
 def test_r8_every_regional_alarm_pages_and_clears_through_the_topic(alarms: dict, topic_ref: dict) -> None:
-    # Ten failover alarms (serving capacity included) and the web firewall's blocked-request spike (R19); the
-    # gray-failure detectors
-    # notify through their AZ's composite alarm (test_gray_failure.py).
-    paging = {name: a for name, a in alarms.items() if "Outlier-" not in name}
-    assert len(paging) == 11
+    # Ten failover alarms (serving capacity included), the web firewall's blocked-request spike (R19) and the two
+    # synthetic probes' failure alarms (R21, test_probes.py); the gray-failure detectors notify through their AZ's
+    # composite alarm (test_gray_failure.py), the SLO burn-rate windows through their tier's composite
+    # (test_burn_rate.py).
+    paging = {name: a for name, a in alarms.items() if "Outlier-" not in name and "-Slo" not in name}
+    assert len(paging) == 13
     for alarm in paging.values():
         assert alarm["AlarmActions"] == [topic_ref]
         assert alarm["OKActions"] == [topic_ref]
@@ -177,7 +180,8 @@ def test_r9_topic_is_encrypted_with_a_key_cloudwatch_and_autoscaling_can_use(def
     (grant,) = [s for s in statements if s.get("Sid") == "AllowFailoverPublishersToUseTheKey"]
     assert set(grant["Action"]) == {"kms:Decrypt", "kms:GenerateDataKey*"}
     principals = grant["Principal"]
-    assert principals["Service"] == "cloudwatch.amazonaws.com"
+    # CloudWatch alarms, and EventBridge's operator events (R21, test_operator_events.py).
+    assert principals["Service"] == ["cloudwatch.amazonaws.com", "events.amazonaws.com"]
     assert "AWSServiceRoleForAutoScaling" in str(principals["AWS"])
     assert key["EnableKeyRotation"] is True
 
@@ -201,3 +205,23 @@ def test_r9_email_subscription_from_settings(email_stage: SynthesizedStage) -> N
         template.has_resource_properties(
             "AWS::SNS::Subscription", {"Protocol": "email", "Endpoint": "oncall@example.com"}
         )
+
+
+def test_r21_an_incident_tool_subscribes_over_https_when_configured() -> None:
+    """Paging beyond e-mail: one HTTPS subscription on the topic, and none without the setting."""
+    stack = bare_stack()
+    FailoverTopic(
+        stack,
+        "Alerting",
+        topic_name="t",
+        alarm_email=None,
+        autoscaling_publishes=False,
+        https_url="https://events.incident-tool.example/sns",
+    )
+    FailoverTopic(stack, "Quiet", topic_name="q", alarm_email=None, autoscaling_publishes=False)
+    template = Template.from_stack(stack)
+    template.resource_count_is("AWS::SNS::Subscription", 1)
+    template.has_resource_properties(
+        "AWS::SNS::Subscription",
+        {"Protocol": "https", "Endpoint": "https://events.incident-tool.example/sns"},
+    )
