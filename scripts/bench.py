@@ -157,7 +157,7 @@ def suite() -> None:
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     syntheses = [int(n) for n in re.findall(r"^Stage syntheses: (\d+)", output, re.M)]
     passed = re.findall(r"(\d+) passed", output)
-    print(f"suite (make unit)  wall {elapsed:6.1f} s, CPU {cpu:6.1f} s (two pytest processes at once)")
+    print(f"suite (make unit)  wall {elapsed:6.1f} s, CPU {cpu:6.1f} s (the suite's three parts at once)")
     print(f"                   {' + '.join(passed)} tests passed; Stage syntheses {' + '.join(map(str, syntheses))}")
     print(f"                   = {sum(syntheses)}; peak memory of one process {peak_child_rss_mib():.0f} MiB")
 
