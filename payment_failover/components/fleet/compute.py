@@ -212,6 +212,33 @@ class Compute(Construct):
             # CloudFormation rejects MinInstancesInService >= MaxSize (UpdatePolicy attribute page): a rolling
             # update that keeps the whole minimum in service needs room above it for the new batch.
             raise ValueError(f"max_capacity ({max_capacity}) must exceed min_capacity ({min_capacity})")
+        self._security_group(vpc)
+        self._role()
+        self._launch_template(instance_type=instance_type, image_id=image_id, name=name)
+        self._group(
+            vpc=vpc,
+            subnets=subnets,
+            instance_types=(instance_type, *additional_instance_types),
+            min_capacity=min_capacity,
+            max_capacity=max_capacity,
+            name=name,
+            notifications_topic=notifications_topic,
+            rollout=rollout,
+        )
+        self._boot_and_replacement(
+            service_port=service_port,
+            rollout=rollout,
+            agent_config=agent_config,
+            drain=drain,
+            name=name,
+            target_group_arn=target_group_arn,
+            min_capacity=min_capacity,
+            max_capacity=max_capacity,
+            availability_zones=len(vpc.availability_zones),
+        )
+
+    def _security_group(self, vpc: ec2.IVpc) -> None:
+        """The instances' group: the service port from the ALB only, egress only to the VPC endpoints (R7, R19)."""
         self.security_group = ec2.SecurityGroup(
             self,
             "SecurityGroup",
@@ -229,6 +256,9 @@ class Compute(Construct):
             # (https://docs.aws.amazon.com/AWSEC2/latest/UserGuide/configure-ec2-ntp.html).
             allow_all_outbound=False,
         )
+
+    def _role(self) -> None:
+        """The instance role: Session Manager's agent, the service's code object and the deploy gate's one read."""
         self.role = iam.Role(
             self,
             "InstanceRole",
@@ -252,7 +282,6 @@ class Compute(Construct):
                 resources=["*"],
             )
         )
-        ec2_type = ec2.InstanceType(instance_type)
         # R20: the service's code travels as an S3 asset that the instances read, not inside the user data.
         self.service_asset = s3_assets.Asset(self, "ServiceCode", path=str(HEALTH_SERVICE_FILE))
         # Exactly that one object, nothing else in the asset bucket.
@@ -282,8 +311,12 @@ class Compute(Construct):
                 )
             ],
         )
+
+    def _launch_template(self, *, instance_type: str, image_id: str, name: str) -> None:
+        """The launch template: the pinned image, IMDSv2, an encrypted root volume, explicit CPU credits (R6)."""
+        ec2_type = ec2.InstanceType(instance_type)
         # Filled in below, once the group's logical id (the resource the instances signal) exists.
-        user_data = ec2.UserData.for_linux()
+        self.user_data = ec2.UserData.for_linux()
         self.launch_template = ec2.LaunchTemplate(
             self,
             "LaunchTemplate",
@@ -301,7 +334,7 @@ class Compute(Construct):
             machine_image=ec2.MachineImage.generic_linux({Stack.of(self).region: image_id}),
             role=self.role,
             security_group=self.security_group,
-            user_data=user_data,
+            user_data=self.user_data,
             require_imdsv2=True,
             http_put_response_hop_limit=1,
             detailed_monitoring=True,
@@ -317,6 +350,20 @@ class Compute(Construct):
                 )
             ],
         )
+
+    def _group(
+        self,
+        *,
+        vpc: ec2.IVpc,
+        subnets: ec2.SubnetSelection,
+        instance_types: Sequence[str],
+        min_capacity: int,
+        max_capacity: int,
+        name: str,
+        notifications_topic: sns.ITopic,
+        rollout: RolloutTiming,
+    ) -> None:
+        """The group: balanced over the AZs, ELB health, signals on creation and in every rolling update (R5, R16)."""
         # DesiredCapacity is deliberately not pinned: CloudFormation starts the group at MinSize
         # (2 per AZ), and a later deploy never shrinks a group that scaled out under load.
         self.auto_scaling_group = autoscaling.AutoScalingGroup(
@@ -325,7 +372,7 @@ class Compute(Construct):
             vpc=vpc,
             vpc_subnets=subnets,
             auto_scaling_group_name=name,
-            **_launch_spec(self.launch_template, (instance_type, *additional_instance_types)),
+            **_launch_spec(self.launch_template, instance_types),
             min_capacity=min_capacity,
             max_capacity=max_capacity,
             # Launches, terminations and their failures are failover events the on-call engineer is told about.
@@ -356,6 +403,21 @@ class Compute(Construct):
                 ],
             ),
         )
+
+    def _boot_and_replacement(
+        self,
+        *,
+        service_port: int,
+        rollout: RolloutTiming,
+        agent_config: str,
+        drain: DrainTiming,
+        name: str,
+        target_group_arn: str,
+        min_capacity: int,
+        max_capacity: int,
+        availability_zones: int,
+    ) -> None:
+        """The user data that gates each new instance, and how the group replaces, shifts and scales (R16, R17)."""
         # Zonal shift (R17): only while a shift is active on the group itself, it stops launching in that AZ and
         # (IgnoreUnhealthy) leaves that AZ's instances alone instead of replacing them into the impaired zone;
         # the other AZs take the load and the group rebalances when the shift ends. No L2 property exists yet.
@@ -364,7 +426,7 @@ class Compute(Construct):
             raise TypeError(f"{self.auto_scaling_group.node.path} has no CfnAutoScalingGroup to configure")
         # The group's full ARN (with its generated id), which ARC and FIS address it by.
         self.auto_scaling_group_arn = cfn_group.attr_auto_scaling_group_arn
-        user_data.add_commands(
+        self.user_data.add_commands(
             *health_gated_commands(
                 port=service_port,
                 stack_name=Aws.STACK_NAME,
@@ -394,7 +456,7 @@ class Compute(Construct):
             )
         )
         Tags.of(self).add("Name", name)
-        self.cpu_target_percent = prescaled_cpu_target(len(vpc.availability_zones))
+        self.cpu_target_percent = prescaled_cpu_target(availability_zones)
         self.auto_scaling_group.scale_on_cpu_utilization(
             "CpuTarget", target_utilization_percent=self.cpu_target_percent
         )
