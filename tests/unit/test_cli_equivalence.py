@@ -14,8 +14,9 @@ from typing import Any
 
 import pytest
 
+from payment_failover.config.cli_context import project_context
 from tests.conftest import STANDBY_CONTEXT
-from tests.helpers.cli import CDK, cdk_synth
+from tests.helpers.cli import CDK, ROOT, cdk_synth
 from tests.helpers.support import scrub_asset_hashes
 from tests.helpers.synth import SynthesizedStage
 
@@ -59,3 +60,32 @@ def test_r24_the_standby_templates_in_process_are_the_ones_cdk_synth_writes(
     cli_standby_assembly: Path, standby_stage: SynthesizedStage
 ) -> None:
     _assert_same(_cli_templates(cli_standby_assembly), standby_stage)
+
+
+def _merged_policy_statements(extra: dict[str, Any]) -> int:
+    """A role with two grants on the same actions, synthesized in an App built the way the tests build theirs."""
+    import aws_cdk as cdk
+    from aws_cdk import aws_iam as iam
+    from aws_cdk.assertions import Template
+
+    from tests.helpers.synth import project_app
+
+    stack = cdk.Stack(project_app(extra), "Flags")
+    role = iam.Role(stack, "Role", assumed_by=iam.ServicePrincipal("ec2.amazonaws.com"))
+    for bucket in ("a", "b"):
+        role.add_to_principal_policy(
+            iam.PolicyStatement(actions=["s3:GetObject"], resources=[f"arn:aws:s3:::{bucket}/*"])
+        )
+    (policy,) = Template.from_stack(stack).find_resources("AWS::IAM::Policy").values()
+    return len(policy["Properties"]["PolicyDocument"]["Statement"])
+
+
+def test_r24_a_feature_flag_of_cdk_json_reaches_every_app_the_tests_build() -> None:
+    """cdk.json turns on `@aws-cdk/aws-iam:minimizePolicies`, which merges two grants of the same actions into one
+    statement; the tests' App sees it, and the same App with the flag off does not. A flag that the tests' context
+    missed would leave the tests checking a template `cdk synth` never writes (failure 16)."""
+    cdk_json = json.loads((ROOT / "cdk.json").read_text())["context"]
+    assert cdk_json["@aws-cdk/aws-iam:minimizePolicies"] is True
+    assert project_context().items() >= cdk_json.items()
+    assert _merged_policy_statements({}) == 1
+    assert _merged_policy_statements({"@aws-cdk/aws-iam:minimizePolicies": False}) == 2
