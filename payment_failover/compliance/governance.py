@@ -295,6 +295,36 @@ def acknowledge_service_findings(
     sdk_call_function: IConstruct,
 ) -> None:
     """The design decisions of the regional web tier that the rule packs flag, each on the construct it concerns."""
+    _acknowledge_network_and_fleet_findings(
+        network=network,
+        public_security_group=public_security_group,
+        instance_role=instance_role,
+        auto_scaling_group=auto_scaling_group,
+        target_health_policy=target_health_policy,
+        operator_session_policy=operator_session_policy,
+    )
+    _acknowledge_logging_and_detection_findings(
+        access_log_bucket=access_log_bucket,
+        http_redirect_listener=http_redirect_listener,
+        gray_failure_detectors=gray_failure_detectors,
+        burn_rate_windows=burn_rate_windows,
+        probes=probes,
+    )
+    _acknowledge_endpoint_and_drill_findings(
+        service_endpoints=service_endpoints, sdk_call_function=sdk_call_function, drills_role=drills_role
+    )
+
+
+def _acknowledge_network_and_fleet_findings(
+    *,
+    network: IConstruct,
+    public_security_group: IConstruct,
+    instance_role: IConstruct,
+    auto_scaling_group: IConstruct,
+    target_health_policy: IConstruct,
+    operator_session_policy: IConstruct,
+) -> None:
+    """The network's, the ALB group's and the fleet's accepted findings: the VPC layout and the instances' access."""
     Validations.of(network).acknowledge(
         HARDCODED_AZS,
         PUBLIC_SUBNET_ROUTES_PCI,
@@ -315,6 +345,17 @@ def acknowledge_service_findings(
     # On the one policy that holds the statement, not on the role: any other "*" added to the role still fails.
     Validations.of(target_health_policy).acknowledge(INSTANCE_TARGET_HEALTH)
     Validations.of(operator_session_policy).acknowledge(FLEET_INSTANCES, OPERATOR_OWN_SESSIONS)
+
+
+def _acknowledge_logging_and_detection_findings(
+    *,
+    access_log_bucket: IConstruct,
+    http_redirect_listener: IConstruct,
+    gray_failure_detectors: IConstruct,
+    burn_rate_windows: IConstruct,
+    probes: IConstruct,
+) -> None:
+    """The access log bucket's, the redirect listener's and the detectors' and probes' accepted findings."""
     Validations.of(access_log_bucket).acknowledge(
         LOG_BUCKET_NOT_SELF_LOGGED,
         ALB_LOG_BUCKET_SSE_S3_PCI,
@@ -342,6 +383,12 @@ def acknowledge_service_findings(
         ALB_LOG_BUCKET_ONE_REGION_PCI,
         ALB_LOG_BUCKET_ONE_REGION_NIST,
     )
+
+
+def _acknowledge_endpoint_and_drill_findings(
+    *, service_endpoints: IConstruct, sdk_call_function: IConstruct, drills_role: IConstruct
+) -> None:
+    """The deploy-time SDK calls' and the drills role's accepted findings: AWS-generated roles and describe calls."""
     Validations.of(service_endpoints).acknowledge(
         DRILL_DESCRIBE_AND_LOGS, GENERATED_ROLE_POLICIES_PCI, GENERATED_ROLE_POLICIES_NIST
     )

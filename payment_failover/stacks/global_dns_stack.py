@@ -69,6 +69,11 @@ class GlobalDnsStack(Stack):
         self.alarms = RegionFailoverAlarms(
             self, "Alarms", checks=self.dns.checks, topic=self.topic, name_prefix=names.alarm_prefix
         )
+        self._dashboard(names)
+        self._outputs(settings)
+
+    def _dashboard(self, names: ResourceNames) -> None:
+        """The global dashboard: each region's health check status beside the state of the failover alarms."""
         self.dashboard = cloudwatch.Dashboard(self, "Dashboard", dashboard_name=names.global_dashboard)
         self.dashboard.add_widgets(
             cloudwatch.GraphWidget(
@@ -82,6 +87,9 @@ class GlobalDnsStack(Stack):
             ),
             cloudwatch.AlarmStatusWidget(title="Region failover alarms", width=12, alarms=list(self.alarms.alarms)),
         )
+
+    def _outputs(self, settings: Settings) -> None:
+        """The outputs operators look up: the service URL, the DNS topic, each region's check and alarm."""
         self.service_url_output = CfnOutput(
             self, "ServiceUrl", value=f"https://{settings.domain_name}/health", description="Payment service URL"
         )

@@ -148,6 +148,25 @@ class GlobalDns(Construct):
         checker_regions: Sequence[str],
     ) -> None:
         super().__init__(scope, id_)
+        self._health_checks(
+            domain_name=domain_name,
+            regions=regions,
+            request_interval_seconds=request_interval_seconds,
+            failure_threshold=failure_threshold,
+            checker_regions=checker_regions,
+        )
+        self._records(domain_name=domain_name, hosted_zone=hosted_zone)
+
+    def _health_checks(
+        self,
+        *,
+        domain_name: str,
+        regions: Sequence[str],
+        request_interval_seconds: int,
+        failure_threshold: int,
+        checker_regions: Sequence[str],
+    ) -> None:
+        """One HTTPS check per region, aimed at its regional name, never at the record it is attached to."""
         self.checks: list[RegionCheck] = []
         for role, region in zip(("Primary", "Standby"), regions, strict=False):
             endpoint = regional_name(region, domain_name)
@@ -165,6 +184,9 @@ class GlobalDns(Construct):
                 regions=list(checker_regions),
             )
             self.checks.append(RegionCheck(region, endpoint, health_check))
+
+    def _records(self, *, domain_name: str, hosted_zone: route53.IHostedZone) -> None:
+        """The records clients resolve: failover aliases with a standby, a simple alias to the only region without."""
 
         def alias(endpoint: str, *, evaluate: bool) -> route53.RecordTarget:
             return route53.RecordTarget.from_alias(

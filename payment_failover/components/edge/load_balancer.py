@@ -64,6 +64,17 @@ class LoadBalancer(Construct):
         access_log_bucket: s3.IBucket,
     ) -> None:
         super().__init__(scope, id_)
+        self._security_group(vpc)
+        self._load_balancer(
+            vpc=vpc, subnets=subnets, load_balancer_name=load_balancer_name, access_log_bucket=access_log_bucket
+        )
+        self._target_group(
+            vpc=vpc, target_port=target_port, health_check=health_check, target_group_name=target_group_name
+        )
+        self._listeners(certificate)
+
+    def _security_group(self, vpc: ec2.IVpc) -> None:
+        """The ALB's group: HTTPS in from the internet, HTTP in only so it can be redirected, no open egress."""
         self.security_group = ec2.SecurityGroup(
             self,
             "SecurityGroup",
@@ -78,6 +89,10 @@ class LoadBalancer(Construct):
             ec2.Peer.any_ipv4(), ec2.Port.tcp(HTTP_PORT), "HTTP from the internet, answered with a redirect to HTTPS"
         )
 
+    def _load_balancer(
+        self, *, vpc: ec2.IVpc, subnets: ec2.SubnetSelection, load_balancer_name: str, access_log_bucket: s3.IBucket
+    ) -> None:
+        """The internet-facing ALB itself: protected from deletion, access-logged and open to zonal shift (R3, R4)."""
         self.load_balancer = elbv2.ApplicationLoadBalancer(
             self,
             "Alb",
@@ -97,6 +112,10 @@ class LoadBalancer(Construct):
         # Lets an operator (or Route 53 ARC autoshift) move traffic away from an impaired AZ.
         self.load_balancer.set_attribute("zonal_shift.config.enabled", "true")
 
+    def _target_group(
+        self, *, vpc: ec2.IVpc, target_port: int, health_check: HealthCheckTiming, target_group_name: str
+    ) -> None:
+        """The instances' target group: health check timing as configured and anomaly mitigation (R17)."""
         self.target_group = elbv2.ApplicationTargetGroup(
             self,
             "TargetGroup",
@@ -125,6 +144,8 @@ class LoadBalancer(Construct):
             ),
         )
 
+    def _listeners(self, certificate: acm.ICertificate) -> None:
+        """The listeners: 443 terminates TLS and forwards to the target group, 80 only redirects to 443 (R7)."""
         self.https_listener = self.load_balancer.add_listener(
             "Https",
             port=HTTPS_PORT,

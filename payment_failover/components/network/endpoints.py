@@ -102,6 +102,12 @@ class ServiceEndpoints(Construct):
     ) -> None:
         super().__init__(scope, id_)
         region = Stack.of(self).region
+        self._interface_endpoints(vpc=vpc, subnets=subnets)
+        self._s3_gateway(vpc=vpc, subnets=subnets, region=region)
+        self._s3_prefix_list(log_archive=log_archive, region=region)
+
+    def _interface_endpoints(self, *, vpc: ec2.IVpc, subnets: ec2.SubnetSelection) -> None:
+        """The interface endpoints behind their own group, each admitting this account and the used actions only."""
         # Interface endpoints answer; they never open connections, so the group allows no egress at all.
         self.security_group = ec2.SecurityGroup(
             self,
@@ -141,6 +147,9 @@ class ServiceEndpoints(Construct):
                     conditions={"StringEquals": {"aws:PrincipalAccount": Aws.ACCOUNT_ID}},
                 )
             )
+
+    def _s3_gateway(self, *, vpc: ec2.IVpc, subnets: ec2.SubnetSelection, region: str) -> None:
+        """The S3 gateway endpoint, limited to reading the OS repository and SSM agent buckets (R19)."""
         # A gateway endpoint policy applies to all S3 traffic from these route tables
         # (https://docs.aws.amazon.com/vpc/latest/privatelink/vpc-endpoints-s3.html). Nothing in the private subnets
         # writes to S3 (ALB access logs are delivered by Elastic Load Balancing itself, not through this VPC), so
@@ -164,6 +173,9 @@ class ServiceEndpoints(Construct):
                 resources=[f"arn:aws:s3:::{bucket}/*" for bucket in readable_buckets(region)],
             )
         )
+
+    def _s3_prefix_list(self, *, log_archive: LogArchive, region: str) -> None:
+        """S3's prefix list id, looked up at deploy time because the gateway endpoint does not return it."""
         lookup = sdk_call(
             self,
             "S3PrefixList",
