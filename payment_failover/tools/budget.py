@@ -156,10 +156,22 @@ def _region(templates: list[Template], *, prefix: str) -> list[Line]:
 
 
 def _region_lines(templates: list[Template]) -> list[Line]:
+    """A region's figures in table order: replacement, client errors, DNS, notifications, capacity, deployment."""
     tg = _one(templates, "AWS::ElasticLoadBalancingV2::TargetGroup")
     asg = _one(templates, "AWS::AutoScaling::AutoScalingGroup")
     interval = int(tg["HealthCheckIntervalSeconds"])
     unhealthy = interval * int(tg["UnhealthyThresholdCount"])
+    lines = _replacement_lines(tg, interval, unhealthy)
+    lines += _client_visible_errors(tg, unhealthy, interval)
+    dns_lines, detect_dns = _dns_detection(templates)
+    lines += dns_lines
+    lines += _notification_lines(templates, unhealthy, detect_dns)
+    lines += _capacity_lines(templates, asg)
+    return lines + deployment(templates)
+
+
+def _replacement_lines(tg: Mapping[str, Any], interval: int, unhealthy: int) -> list[Line]:
+    """R5: how soon a failed instance is marked, replaced, and its replacement serves."""
     healthy = interval * int(tg["HealthyThresholdCount"])
     launch = unhealthy + ASG_REACTION_SECONDS
     lines = [
@@ -179,9 +191,12 @@ def _region_lines(templates: list[Template]) -> list[Line]:
             f"{launch} s + boot {BOOT_SECONDS} s (assumed) + {interval} s x {tg['HealthyThresholdCount']}",
         ),
     ]
+    return lines
 
-    lines += _client_visible_errors(tg, unhealthy, interval)
 
+def _dns_detection(templates: list[Template]) -> tuple[list[Line], int]:
+    """Route 53's time to mark the endpoint failed (0 without a health check), which alarms on it add to theirs."""
+    lines: list[Line] = []
     checks = _resources(templates, "AWS::Route53::HealthCheck")
     detect_dns = 0
     if checks:
@@ -196,7 +211,12 @@ def _region_lines(templates: list[Template]) -> list[Line]:
             ),
             Line("DNS TTL of the service name", ALIAS_TTL_SECONDS, "s", "alias records to an ALB"),
         ]
+    return lines, detect_dns
 
+
+def _notification_lines(templates: list[Template], unhealthy: int, detect_dns: int) -> list[Line]:
+    """How long after a failure each notifying alarm first tells someone; a composite, by its quickest input."""
+    lines: list[Line] = []
     before = {"HealthyHostCount": unhealthy, "UnHealthyHostCount": unhealthy, "HealthCheckStatus": detect_dns}
     alarms = _by_logical_id(templates, "AWS::CloudWatch::Alarm")
     for alarm in sorted(alarms.values(), key=lambda a: str(a.get("AlarmName"))):
@@ -229,7 +249,11 @@ def _region_lines(templates: list[Template]) -> list[Line]:
                 f"{datapoints} x {period} s of its quickest input",
             )
         )
+    return lines
 
+
+def _capacity_lines(templates: list[Template], asg: Mapping[str, Any]) -> list[Line]:
+    """R17: the load on, and the healthy capacity of, the AZs left after losing one or shifting away from it."""
     zones = len(asg["VPCZoneIdentifier"])
     minimum, maximum = int(asg["MinSize"]), int(asg["MaxSize"])
     left = minimum - minimum // zones
@@ -237,7 +261,7 @@ def _region_lines(templates: list[Template]) -> list[Line]:
     policy = asg.get("AvailabilityZoneImpairmentPolicy", {})
     ignores = policy.get("ZonalShiftEnabled") and policy.get("ImpairedZoneHealthCheckBehavior") == "IgnoreUnhealthy"
     during_shift = left if ignores else restored
-    lines += _load_during_a_shift(templates, zones)
+    lines = _load_during_a_shift(templates, zones)
     lines += [
         Line("healthy capacity at rest", minimum, "instances", f"{minimum // zones} per AZ x {zones} AZs"),
         Line(
@@ -268,7 +292,7 @@ def _region_lines(templates: list[Template]) -> list[Line]:
             during_shift >= TARGET_HEALTHY_AFTER_AZ_LOSS,
         ),
     ]
-    return lines + deployment(templates)
+    return lines
 
 
 _SIGNAL_ARGS = re.compile(r"--deadline (\d+) --settle (\d+)")
@@ -325,7 +349,39 @@ def deployment(templates: list[Template]) -> list[Line]:
     signal = group.get("CreationPolicy", {}).get("ResourceSignal", {})
     timing = _signal_timing(templates)
     waits = bool(rolling.get("WaitOnResourceSignals")) and bool(signal) and timing is not None
-    lines = [
+    lines = _health_gate_lines(waits, time_to_healthy, interval=interval, healthy_count=healthy_count)
+    if not waits or timing is None:
+        return lines
+    deadline, settle = timing
+    pause = parse_iso_duration(str(rolling.get("PauseTime", "PT5M")))
+    creation = parse_iso_duration(str(signal.get("Timeout", "PT5M")))
+    latest_failure = BOOT_SECONDS + deadline
+    needed = max(time_to_healthy, latest_failure)
+    success = BOOT_SECONDS + settle
+    batch = int(rolling.get("MaxBatchSize", 1))
+    minimum = int(group["Properties"]["MinSize"])
+    batches = math.ceil(minimum / batch)
+    one_batch = success + deregistration
+    lines += _signal_timeout_lines(
+        rolling,
+        signal,
+        deadline=deadline,
+        settle=settle,
+        success=success,
+        latest_failure=latest_failure,
+        pause=pause,
+        creation=creation,
+        needed=needed,
+    )
+    lines += _rollout_duration_lines(
+        pause, batches=batches, batch=batch, success=success, deregistration=deregistration, one_batch=one_batch
+    )
+    return lines
+
+
+def _health_gate_lines(waits: bool, time_to_healthy: int, *, interval: int, healthy_count: int) -> list[Line]:
+    """R16: whether a deployment is gated on each new instance's health, and how long that instance needs."""
+    return [
         Line(
             "deployment waits for each new instance's health signal",
             int(waits),
@@ -341,19 +397,22 @@ def deployment(templates: list[Template]) -> list[Line]:
             f"boot {BOOT_SECONDS} s (assumed) + {interval} s x {healthy_count}",
         ),
     ]
-    if not waits or timing is None:
-        return lines
-    deadline, settle = timing
-    pause = parse_iso_duration(str(rolling.get("PauseTime", "PT5M")))
-    creation = parse_iso_duration(str(signal.get("Timeout", "PT5M")))
-    latest_failure = BOOT_SECONDS + deadline
-    needed = max(time_to_healthy, latest_failure)
-    success = BOOT_SECONDS + settle
-    batch = int(rolling.get("MaxBatchSize", 1))
-    minimum = int(group["Properties"]["MinSize"])
-    batches = math.ceil(minimum / batch)
-    one_batch = success + deregistration
-    lines += [
+
+
+def _signal_timeout_lines(
+    rolling: Mapping[str, Any],
+    signal: Mapping[str, Any],
+    *,
+    deadline: int,
+    settle: int,
+    success: int,
+    latest_failure: int,
+    pause: int,
+    creation: int,
+    needed: int,
+) -> list[Line]:
+    """R16: the signal timeouts must outlast the slowest verdict, or CloudFormation gives up on a sound instance."""
+    return [
         Line(
             "one batch proves healthy (success signals)",
             success,
@@ -382,6 +441,14 @@ def deployment(templates: list[Template]) -> list[Line]:
             f"> {needed} s",
             creation > needed,
         ),
+    ]
+
+
+def _rollout_duration_lines(
+    pause: int, *, batches: int, batch: int, success: int, deregistration: int, one_batch: int
+) -> list[Line]:
+    """How long a whole rollout takes, and a failed one until it is detected and rolled back."""
+    return [
         Line(
             "whole rollout of the default fleet",
             batches * one_batch,
@@ -401,7 +468,6 @@ def deployment(templates: list[Template]) -> list[Line]:
             f"{pause} s + one batch {one_batch} s (assumed: rollback replaces only the failed batch)",
         ),
     ]
-    return lines
 
 
 ATW_STEP_SECONDS = 5  # AWS: anomaly mitigation adjusts an anomalous target's traffic "every five seconds"

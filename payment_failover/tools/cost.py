@@ -127,6 +127,7 @@ def _region_of(template: Template) -> str:
 
 
 def _regional(name: str, template: Template) -> list[Item]:
+    """Every priced item of a regional stack at its region's rates: no rate is borrowed from another region."""
     region = _region_of(template)
     if region not in PRICES:
         raise ValueError(f"no dated price table for {region}: add one to payment_failover/tools/cost.py")
@@ -137,6 +138,16 @@ def _regional(name: str, template: Template) -> list[Item]:
     instance_type = str(launch["LaunchTemplateData"]["InstanceType"])
     if instance_type not in p.instance_hour:
         raise ValueError(f"no dated price for {instance_type} in {region}: add it to payment_failover/tools/cost.py")
+    items = _instance_items(name, template, p, instances=instances, instance_type=instance_type)
+    items += _network_items(name, template, p)
+    items += _waf_and_log_items(name, template, p)
+    return items + _shared(name, template)
+
+
+def _instance_items(
+    name: str, template: Template, p: RegionPrices, *, instances: int, instance_type: str
+) -> list[Item]:
+    """The fleet at rest: instance hours, surplus CPU credits of burstable types, root volumes, detailed monitoring."""
     hours = HOURS_PER_MONTH
     items = [
         Item(
@@ -176,6 +187,12 @@ def _regional(name: str, template: Template) -> list[Item]:
             instances * DETAILED_MONITORING_METRICS * CUSTOM_METRIC_MONTH,
         ),
     ]
+    return items
+
+
+def _network_items(name: str, template: Template, p: RegionPrices) -> list[Item]:
+    """What the network holds every hour: NAT gateways, public IPv4 addresses, endpoint AZs, the load balancer."""
+    hours = HOURS_PER_MONTH
     nats = len(_resources(template, "AWS::EC2::NatGateway"))
     albs = len(_resources(template, "AWS::ElasticLoadBalancingV2::LoadBalancer"))
     alb_ips = sum(len(a.get("Subnets", [])) for a in _resources(template, "AWS::ElasticLoadBalancingV2::LoadBalancer"))
@@ -184,7 +201,7 @@ def _regional(name: str, template: Template) -> list[Item]:
         for e in _resources(template, "AWS::EC2::VPCEndpoint")
         if e.get("VpcEndpointType") == "Interface"
     )
-    items += [
+    return [
         Item(name, "NAT gateways", f"{nats} x {hours} h", nats * hours * p.nat_gateway_hour),
         Item(
             name,
@@ -205,6 +222,11 @@ def _regional(name: str, template: Template) -> list[Item]:
             albs * hours * (p.alb_hour + ASSUMED_LCU * p.alb_lcu_hour),
         ),
     ]
+
+
+def _waf_and_log_items(name: str, template: Template, p: RegionPrices) -> list[Item]:
+    """The web ACL and its rules, and the traffic-driven WAF and log charges, at the stated assumptions."""
+    items: list[Item] = []
     acls = _resources(template, "AWS::WAFv2::WebACL")
     rules = sum(len(a.get("Rules", [])) for a in acls)
     items.append(
@@ -218,7 +240,7 @@ def _regional(name: str, template: Template) -> list[Item]:
     items.append(
         Item(name, "CloudWatch Logs ingestion", f"{ASSUMED_LOG_GB:g} GB (assumed)", ASSUMED_LOG_GB * p.log_ingest_gb)
     )
-    return items + _shared(name, template)
+    return items
 
 
 def _shared(name: str, template: Template) -> list[Item]:

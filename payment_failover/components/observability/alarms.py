@@ -21,7 +21,7 @@ from aws_cdk import aws_cloudwatch_actions as actions
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
-from payment_failover.components.observability.metrics import PERIOD
+from payment_failover.components.observability.metrics import PERIOD, WebTierMetrics
 from payment_failover.components.served_fleet import AlarmPolicy, ServedFleet
 
 PERIOD_SECONDS = int(PERIOD.to_seconds())
@@ -77,6 +77,12 @@ class FailoverAlarms(Construct):
         self._prefix = name_prefix
         self.alarms: list[cloudwatch.Alarm] = []
 
+        self._host_health_alarms(metrics, availability_zones)
+        self._error_and_latency_alarms(metrics, error_rate_percent, latency_p99_threshold_ms)
+        self._capacity_alarms(metrics, availability_zones, min_capacity)
+
+    def _host_health_alarms(self, metrics: WebTierMetrics, availability_zones: tuple[str, ...]) -> None:
+        """Healthy and unhealthy host counts, per AZ and target-group wide: an AZ or the whole fleet failing pages."""
         # An AZ that reports no data may have no healthy host at all: missing data counts as breaching.
         self.per_az_healthy = {
             az: self._alarm(
@@ -112,6 +118,11 @@ class FailoverAlarms(Construct):
             missing=cloudwatch.TreatMissingData.NOT_BREACHING,
             description="Targets have been failing health checks for 2 minutes",
         )
+
+    def _error_and_latency_alarms(
+        self, metrics: WebTierMetrics, error_rate_percent: int, latency_p99_threshold_ms: int
+    ) -> None:
+        """5xx rates of the load balancer and the instances, and p99 latency: what clients feel, whatever the cause."""
         self.alb_5xx = self._alarm(
             "Alb5xxRate",
             metric=metrics.load_balancer_5xx_rate(),
@@ -142,6 +153,9 @@ class FailoverAlarms(Construct):
             missing=cloudwatch.TreatMissingData.NOT_BREACHING,
             description=f"p99 target response time above {latency_p99_threshold_ms} ms for 3 minutes",
         )
+
+    def _capacity_alarms(self, metrics: WebTierMetrics, availability_zones: tuple[str, ...], min_capacity: int) -> None:
+        """In-service and serving capacity: replacement that lags, and a zonal shift that leaves too few targets."""
         self.in_service = self._alarm(
             "InServiceBelowMinimum",
             metric=metrics.group_metric("GroupInServiceInstances", statistic="Minimum"),

@@ -35,14 +35,27 @@ class FailoverTopic(Construct):
         https_url: str | None = None,
     ) -> None:
         super().__init__(scope, id_)
+        self.key = self._key_for_publishers(
+            topic_name, autoscaling_publishes=autoscaling_publishes, eventbridge_publishes=eventbridge_publishes
+        )
+        self.topic = sns.Topic(
+            self, "Topic", topic_name=topic_name, display_name=topic_name, master_key=self.key, enforce_ssl=True
+        )
+        self._allow_publishing(eventbridge_publishes=eventbridge_publishes)
+        self._subscribe(alarm_email, https_url)
+
+    def _key_for_publishers(
+        self, topic_name: str, *, autoscaling_publishes: bool, eventbridge_publishes: bool
+    ) -> kms.Key:
+        """The topic's key, usable by every service that publishes to it: otherwise its notifications are dropped."""
         account = Stack.of(self).account
-        self.key = kms.Key(
+        key = kms.Key(
             self,
             "Key",
             description=f"Encrypts the {topic_name} SNS topic; usable by CloudWatch alarms and Auto Scaling",
             enable_key_rotation=True,
         )
-        key_grants.grants_only_for_aws_resources(self.key)
+        key_grants.grants_only_for_aws_resources(key)
         publishers: list[iam.IPrincipal] = [iam.ServicePrincipal("cloudwatch.amazonaws.com")]
         if autoscaling_publishes:
             publishers.append(
@@ -53,7 +66,7 @@ class FailoverTopic(Construct):
             publishers.append(iam.ServicePrincipal("events.amazonaws.com"))
         # No aws:SourceArn/aws:SourceAccount here: no AWS page says CloudWatch's KMS request carries them, and
         # one it does not carry drops every alarm notification (confused_deputy.UNCONDITIONED says where we looked).
-        self.key.add_to_resource_policy(
+        key.add_to_resource_policy(
             iam.PolicyStatement(
                 sid="AllowFailoverPublishersToUseTheKey",
                 principals=publishers,
@@ -61,9 +74,10 @@ class FailoverTopic(Construct):
                 resources=["*"],
             )
         )
-        self.topic = sns.Topic(
-            self, "Topic", topic_name=topic_name, display_name=topic_name, master_key=self.key, enforce_ssl=True
-        )
+        return key
+
+    def _allow_publishing(self, *, eventbridge_publishes: bool) -> None:
+        """Topic policy: only this account's and region's alarms (and event rules) may publish, no confused deputy."""
         self.topic.add_to_resource_policy(
             iam.PolicyStatement(
                 sid="AllowCloudWatchAlarmsToPublish",
@@ -85,6 +99,9 @@ class FailoverTopic(Construct):
                     conditions=confused_deputy.event_rule_publisher(Stack.of(self)),
                 )
             )
+
+    def _subscribe(self, alarm_email: str | None, https_url: str | None) -> None:
+        """The optional e-mail and HTTPS subscribers: who gets paged."""
         if alarm_email:
             self.topic.add_subscription(subscriptions.EmailSubscription(alarm_email))
         if https_url:

@@ -13,6 +13,7 @@ from constructs import Construct
 
 from payment_failover.components.edge.web_firewall import BLOCKED_SPIKE_THRESHOLD, WebFirewall
 from payment_failover.components.observability.alarms import MIN_HEALTHY_PER_AZ
+from payment_failover.components.observability.metrics import WebTierMetrics
 from payment_failover.components.served_fleet import ServedFleet
 
 WIDTH = 8
@@ -34,6 +35,14 @@ class FailoverDashboard(Construct):
         super().__init__(scope, id_)
         metrics, availability_zones = fleet.metrics, fleet.availability_zones
         self.dashboard = cloudwatch.Dashboard(self, "Dashboard", dashboard_name=dashboard_name)
+        self._capacity_row(metrics, availability_zones)
+        self._traffic_row(metrics)
+        self._per_az_row(metrics, availability_zones)
+        self._firewall_row(firewall)
+        self._alarm_status_row(alarms)
+
+    def _capacity_row(self, metrics: WebTierMetrics, availability_zones: tuple[str, ...]) -> None:
+        """Healthy hosts per AZ and the group's capacity: the failover state of every AZ at a glance."""
         self.dashboard.add_widgets(
             cloudwatch.GraphWidget(
                 title="Healthy hosts per AZ (alarm below 2)",
@@ -55,6 +64,9 @@ class FailoverDashboard(Construct):
                 left_y_axis=cloudwatch.YAxisProps(min=0),
             ),
         )
+
+    def _traffic_row(self, metrics: WebTierMetrics) -> None:
+        """Requests, response times and 5xx rates: what clients experience."""
         self.dashboard.add_widgets(
             cloudwatch.GraphWidget(
                 title="Requests", width=WIDTH, left=[metrics.load_balancer_metric("RequestCount", label="Requests")]
@@ -73,6 +85,9 @@ class FailoverDashboard(Construct):
                 left=[metrics.load_balancer_5xx_rate(), metrics.target_5xx_rate()],
             ),
         )
+
+    def _per_az_row(self, metrics: WebTierMetrics, availability_zones: tuple[str, ...]) -> None:
+        """Errors and latency of each AZ against its peers: a gray failure that the totals hide."""
         # Gray failure (R17): one AZ against its peers, the signals of the AzOutlier-<az> alarms.
         self.dashboard.add_widgets(
             cloudwatch.GraphWidget(
@@ -97,6 +112,9 @@ class FailoverDashboard(Construct):
                 left_y_axis=cloudwatch.YAxisProps(min=0),
             ),
         )
+
+    def _firewall_row(self, firewall: WebFirewall) -> None:
+        """AWS WAF's allowed, blocked and counted requests: an attack or a wrongly blocking rule shows here."""
         self.dashboard.add_widgets(
             cloudwatch.GraphWidget(
                 title="AWS WAF requests per 5 minutes (alarm above the line)",
@@ -112,6 +130,9 @@ class FailoverDashboard(Construct):
                 left_y_axis=cloudwatch.YAxisProps(min=0),
             )
         )
+
+    def _alarm_status_row(self, alarms: Sequence[cloudwatch.IAlarm]) -> None:
+        """Every failover alarm's state in one widget: what is firing right now."""
         self.dashboard.add_widgets(
             cloudwatch.AlarmStatusWidget(title="Failover alarms", width=3 * WIDTH, alarms=list(alarms))
         )

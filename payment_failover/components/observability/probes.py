@@ -52,7 +52,17 @@ class SyntheticProbes(Construct):
         self, scope: Construct, id_: str, *, policy: AlarmPolicy, targets: Mapping[str, str], paths: Sequence[str]
     ) -> None:
         super().__init__(scope, id_)
-        self.bucket = s3.Bucket(
+        self.bucket = self._artifacts_bucket()
+        self.canaries: dict[str, synthetics.Canary] = {}
+        self.alarms: dict[str, cloudwatch.Alarm] = {}
+        for probe_id, host in targets.items():
+            name = canary_name(policy.name_prefix, probe_id)
+            self.canaries[probe_id] = self._canary(probe_id, name=name, host=host, paths=paths)
+            self.alarms[probe_id] = self._failure_alarm(probe_id, name=name, host=host, paths=paths, policy=policy)
+
+    def _artifacts_bucket(self) -> s3.Bucket:
+        """Where the canaries write their results: private, TLS-only, and emptied after ARTIFACTS_DAYS."""
+        return s3.Bucket(
             self,
             "Artifacts",
             encryption=s3.BucketEncryption.S3_MANAGED,
@@ -66,56 +76,59 @@ class SyntheticProbes(Construct):
                 )
             ],
         )
-        self.canaries: dict[str, synthetics.Canary] = {}
-        self.alarms: dict[str, cloudwatch.Alarm] = {}
-        for probe_id, host in targets.items():
-            name = canary_name(policy.name_prefix, probe_id)
-            prefix = probe_id.lower()
-            canary = synthetics.Canary(
-                self,
-                probe_id,
-                canary_name=name,
-                runtime=RUNTIME,
-                test=synthetics.Test.custom(
-                    code=synthetics.Code.from_asset(str(CANARY_CODE), exclude=["**/__pycache__", "**/__init__.py"]),
-                    handler="probe_canary.handler",
-                ),
-                schedule=synthetics.Schedule.rate(Duration.minutes(SCHEDULE_MINUTES)),
-                role=self._role(probe_id, prefix),
-                artifacts_bucket_location=synthetics.ArtifactsBucketLocation(bucket=self.bucket, prefix=prefix),
-                environment_variables={
-                    "PROBE_HOST": host,
-                    "PROBE_PATHS": ",".join(paths),
-                    "PROBE_TIMEOUT_SECONDS": str(TIMEOUT_SECONDS),
-                },
-                success_retention_period=Duration.days(7),
-                failure_retention_period=Duration.days(ARTIFACTS_DAYS),
-                start_after_creation=True,
-            )
-            self.canaries[probe_id] = canary
-            alarm = cloudwatch.Alarm(
-                self,
-                f"{probe_id}Failing",
-                alarm_name=f"{policy.name_prefix}-Probe{probe_id}Failing",
-                alarm_description=(
-                    f"The synthetic probe of https://{host} failed in 2 of the last 3 minutes ({', '.join(paths)}): "
-                    "clients cannot get an answer, whatever the server-side metrics say"
-                ),
-                metric=cloudwatch.Metric(
-                    namespace=SYNTHETICS_NAMESPACE,
-                    metric_name="SuccessPercent",
-                    dimensions_map={"CanaryName": name},
-                    statistic="Average",
-                    period=Duration.minutes(SCHEDULE_MINUTES),
-                ),
-                threshold=100,
-                comparison_operator=cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
-                evaluation_periods=PROBE_FAILURE.evaluation_periods,
-                datapoints_to_alarm=PROBE_FAILURE.datapoints_to_alarm,
-                treat_missing_data=cloudwatch.TreatMissingData.BREACHING,
-            )
-            notify(alarm, policy.topic)
-            self.alarms[probe_id] = alarm
+
+    def _canary(self, probe_id: str, *, name: str, host: str, paths: Sequence[str]) -> synthetics.Canary:
+        """The canary that probes `host` every minute from outside, with a role of its own."""
+        prefix = probe_id.lower()
+        return synthetics.Canary(
+            self,
+            probe_id,
+            canary_name=name,
+            runtime=RUNTIME,
+            test=synthetics.Test.custom(
+                code=synthetics.Code.from_asset(str(CANARY_CODE), exclude=["**/__pycache__", "**/__init__.py"]),
+                handler="probe_canary.handler",
+            ),
+            schedule=synthetics.Schedule.rate(Duration.minutes(SCHEDULE_MINUTES)),
+            role=self._role(probe_id, prefix),
+            artifacts_bucket_location=synthetics.ArtifactsBucketLocation(bucket=self.bucket, prefix=prefix),
+            environment_variables={
+                "PROBE_HOST": host,
+                "PROBE_PATHS": ",".join(paths),
+                "PROBE_TIMEOUT_SECONDS": str(TIMEOUT_SECONDS),
+            },
+            success_retention_period=Duration.days(7),
+            failure_retention_period=Duration.days(ARTIFACTS_DAYS),
+            start_after_creation=True,
+        )
+
+    def _failure_alarm(
+        self, probe_id: str, *, name: str, host: str, paths: Sequence[str], policy: AlarmPolicy
+    ) -> cloudwatch.Alarm:
+        """Pages when the probe of `host` failed in 2 of the last 3 minutes, or stopped running."""
+        alarm = cloudwatch.Alarm(
+            self,
+            f"{probe_id}Failing",
+            alarm_name=f"{policy.name_prefix}-Probe{probe_id}Failing",
+            alarm_description=(
+                f"The synthetic probe of https://{host} failed in 2 of the last 3 minutes ({', '.join(paths)}): "
+                "clients cannot get an answer, whatever the server-side metrics say"
+            ),
+            metric=cloudwatch.Metric(
+                namespace=SYNTHETICS_NAMESPACE,
+                metric_name="SuccessPercent",
+                dimensions_map={"CanaryName": name},
+                statistic="Average",
+                period=Duration.minutes(SCHEDULE_MINUTES),
+            ),
+            threshold=100,
+            comparison_operator=cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+            evaluation_periods=PROBE_FAILURE.evaluation_periods,
+            datapoints_to_alarm=PROBE_FAILURE.datapoints_to_alarm,
+            treat_missing_data=cloudwatch.TreatMissingData.BREACHING,
+        )
+        notify(alarm, policy.topic)
+        return alarm
 
     def _role(self, probe_id: str, prefix: str) -> iam.Role:
         role = iam.Role(

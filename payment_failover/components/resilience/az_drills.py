@@ -115,94 +115,127 @@ class AzLossDrills(Construct):
         ):
             self.role.add_to_policy(statement)
 
-        target = fis.CfnExperimentTemplate.ExperimentTemplateTargetProperty
-        action = fis.CfnExperimentTemplate.ExperimentTemplateActionProperty
         self.experiments: dict[str, fis.CfnExperimentTemplate] = {}
         for az, subnets in subnets_by_az.items():
-            self.experiments[az] = fis.CfnExperimentTemplate(
-                self,
-                f"Drill-{az}",
-                description=(
-                    f"{name_prefix}: lose {az} for {DRILL_DURATION} (stop its instances, no launches there, "
-                    "cut its subnets, shift the ALB and the ASG away)"
+            self.experiments[az] = self._experiment(
+                az,
+                name_prefix=name_prefix,
+                targets=_drill_targets(
+                    stack,
+                    az,
+                    subnets,
+                    group_name=auto_scaling_group_name,
+                    group_arn=auto_scaling_group_arn,
+                    load_balancer_arn=load_balancer_arn,
                 ),
-                role_arn=self.role.role_arn,
-                targets={
-                    "InstancesInAz": target(
-                        resource_type="aws:ec2:instance",
-                        selection_mode="ALL",
-                        resource_tags={ASG_TAG: auto_scaling_group_name},
-                        filters=[
-                            fis.CfnExperimentTemplate.ExperimentTemplateTargetFilterProperty(
-                                path="Placement.AvailabilityZone", values=[az]
-                            ),
-                            fis.CfnExperimentTemplate.ExperimentTemplateTargetFilterProperty(
-                                path="State.Name", values=["running"]
-                            ),
-                        ],
-                    ),
-                    "Group": target(
-                        resource_type="aws:ec2:autoscaling-group",
-                        selection_mode="ALL",
-                        resource_arns=[auto_scaling_group_arn],
-                    ),
-                    "SubnetsInAz": target(
-                        resource_type="aws:ec2:subnet",
-                        selection_mode="ALL",
-                        resource_arns=[_subnet_arn(stack, subnet) for subnet in subnets],
-                    ),
-                    "ShiftedResources": target(
-                        resource_type="aws:arc:zonal-shift-managed-resource",
-                        selection_mode="ALL",
-                        resource_arns=[load_balancer_arn, auto_scaling_group_arn],
-                    ),
-                },
-                actions={
-                    "StopInstances": action(
-                        action_id="aws:ec2:stop-instances",
-                        parameters={
-                            "startInstancesAfterDuration": DRILL_DURATION,
-                            "completeIfInstancesTerminated": "true",
-                        },
-                        targets={"Instances": "InstancesInAz"},
-                    ),
-                    "NoLaunchesInAz": action(
-                        action_id=ASG_ICE_ACTION,
-                        parameters={"availabilityZoneIdentifiers": az, "duration": DRILL_DURATION, "percentage": "100"},
-                        targets={"AutoScalingGroups": "Group"},
-                    ),
-                    "CutSubnets": action(
-                        action_id="aws:network:disrupt-connectivity",
-                        parameters={"duration": DRILL_DURATION, "scope": "all"},
-                        targets={"Subnets": "SubnetsInAz"},
-                    ),
-                    # ANY: the drill shifts both resources whether or not zonal autoshift is switched on.
-                    "ShiftAway": action(
-                        action_id="aws:arc:start-zonal-autoshift",
-                        parameters={
-                            "availabilityZoneIdentifier": az,
-                            "duration": DRILL_DURATION,
-                            "managedResourceTypes": "ALB,ASG",
-                            "zonalAutoshiftStatus": "ANY",
-                        },
-                        targets={"ManagedResources": "ShiftedResources"},
-                    ),
-                },
-                stop_conditions=[
-                    fis.CfnExperimentTemplate.ExperimentTemplateStopConditionProperty(
-                        source="aws:cloudwatch:alarm", value=alarm.alarm_arn
-                    )
-                    for alarm in stop_alarms
-                ],
-                log_configuration=fis.CfnExperimentTemplate.ExperimentTemplateLogConfigurationProperty(
-                    log_schema_version=2,
-                    cloud_watch_logs_configuration={"LogGroupArn": self.log_group.log_group_arn},
-                ),
-                experiment_options=fis.CfnExperimentTemplate.ExperimentTemplateExperimentOptionsProperty(
-                    account_targeting="single-account", empty_target_resolution_mode="fail"
-                ),
-                tags={"Name": f"{name_prefix}-lose-{az}"},
+                stop_alarms=stop_alarms,
             )
+
+    def _experiment(
+        self,
+        az: str,
+        *,
+        name_prefix: str,
+        targets: Mapping[str, fis.CfnExperimentTemplate.ExperimentTemplateTargetProperty],
+        stop_alarms: Sequence[cloudwatch.IAlarm],
+    ) -> fis.CfnExperimentTemplate:
+        """The experiment template that takes `az` away, stopped by the alarms clients would notice."""
+        return fis.CfnExperimentTemplate(
+            self,
+            f"Drill-{az}",
+            description=(
+                f"{name_prefix}: lose {az} for {DRILL_DURATION} (stop its instances, no launches there, "
+                "cut its subnets, shift the ALB and the ASG away)"
+            ),
+            role_arn=self.role.role_arn,
+            targets=targets,
+            actions=_drill_actions(az),
+            stop_conditions=[
+                fis.CfnExperimentTemplate.ExperimentTemplateStopConditionProperty(
+                    source="aws:cloudwatch:alarm", value=alarm.alarm_arn
+                )
+                for alarm in stop_alarms
+            ],
+            log_configuration=fis.CfnExperimentTemplate.ExperimentTemplateLogConfigurationProperty(
+                log_schema_version=2,
+                cloud_watch_logs_configuration={"LogGroupArn": self.log_group.log_group_arn},
+            ),
+            experiment_options=fis.CfnExperimentTemplate.ExperimentTemplateExperimentOptionsProperty(
+                account_targeting="single-account", empty_target_resolution_mode="fail"
+            ),
+            tags={"Name": f"{name_prefix}-lose-{az}"},
+        )
+
+
+def _drill_targets(
+    stack: Stack, az: str, subnets: Sequence[ec2.ISubnet], *, group_name: str, group_arn: str, load_balancer_arn: str
+) -> Mapping[str, fis.CfnExperimentTemplate.ExperimentTemplateTargetProperty]:
+    """What a drill of `az` acts on: this group's running instances there, the group, the AZ's subnets, ALB and ASG."""
+    target = fis.CfnExperimentTemplate.ExperimentTemplateTargetProperty
+    return {
+        "InstancesInAz": target(
+            resource_type="aws:ec2:instance",
+            selection_mode="ALL",
+            resource_tags={ASG_TAG: group_name},
+            filters=[
+                fis.CfnExperimentTemplate.ExperimentTemplateTargetFilterProperty(
+                    path="Placement.AvailabilityZone", values=[az]
+                ),
+                fis.CfnExperimentTemplate.ExperimentTemplateTargetFilterProperty(path="State.Name", values=["running"]),
+            ],
+        ),
+        "Group": target(
+            resource_type="aws:ec2:autoscaling-group",
+            selection_mode="ALL",
+            resource_arns=[group_arn],
+        ),
+        "SubnetsInAz": target(
+            resource_type="aws:ec2:subnet",
+            selection_mode="ALL",
+            resource_arns=[_subnet_arn(stack, subnet) for subnet in subnets],
+        ),
+        "ShiftedResources": target(
+            resource_type="aws:arc:zonal-shift-managed-resource",
+            selection_mode="ALL",
+            resource_arns=[load_balancer_arn, group_arn],
+        ),
+    }
+
+
+def _drill_actions(az: str) -> Mapping[str, fis.CfnExperimentTemplate.ExperimentTemplateActionProperty]:
+    """What a drill of `az` does: stop its instances, fail launches there, cut its subnets, shift traffic away."""
+    action = fis.CfnExperimentTemplate.ExperimentTemplateActionProperty
+    return {
+        "StopInstances": action(
+            action_id="aws:ec2:stop-instances",
+            parameters={
+                "startInstancesAfterDuration": DRILL_DURATION,
+                "completeIfInstancesTerminated": "true",
+            },
+            targets={"Instances": "InstancesInAz"},
+        ),
+        "NoLaunchesInAz": action(
+            action_id=ASG_ICE_ACTION,
+            parameters={"availabilityZoneIdentifiers": az, "duration": DRILL_DURATION, "percentage": "100"},
+            targets={"AutoScalingGroups": "Group"},
+        ),
+        "CutSubnets": action(
+            action_id="aws:network:disrupt-connectivity",
+            parameters={"duration": DRILL_DURATION, "scope": "all"},
+            targets={"Subnets": "SubnetsInAz"},
+        ),
+        # ANY: the drill shifts both resources whether or not zonal autoshift is switched on.
+        "ShiftAway": action(
+            action_id="aws:arc:start-zonal-autoshift",
+            parameters={
+                "availabilityZoneIdentifier": az,
+                "duration": DRILL_DURATION,
+                "managedResourceTypes": "ALB,ASG",
+                "zonalAutoshiftStatus": "ANY",
+            },
+            targets={"ManagedResources": "ShiftedResources"},
+        ),
+    }
 
 
 def _subnet_arn(stack: Stack, subnet: ec2.ISubnet) -> str:
@@ -224,6 +257,16 @@ def _drill_permissions(
         _arn("ec2", "subnet/*"),
     )
     vpc_arn = _arn("ec2", f"vpc/{vpc.vpc_id}")
+    return [
+        *_instance_statements(instance_arns, group_name=group_name, group_arn=group_arn),
+        *_network_acl_statements(nacl_arns, subnet_arns, vpc_arn),
+        *_shift_and_resolve_statements(load_balancer_arn, group_arn),
+        *_log_delivery_statements(),
+    ]
+
+
+def _instance_statements(instance_arns: str, *, group_name: str, group_arn: str) -> list[iam.PolicyStatement]:
+    """This group's instances only: a drill must not stop, restart or starve any other fleet of the account."""
     return [
         iam.PolicyStatement(
             sid="StopAndStartThisGroupsInstances",
@@ -250,6 +293,12 @@ def _drill_permissions(
                 "ForAllValues:ArnEquals": {"ec2:FisTargetArns": [group_arn]},
             },
         ),
+    ]
+
+
+def _network_acl_statements(nacl_arns: str, subnet_arns: str, vpc_arn: str) -> list[iam.PolicyStatement]:
+    """Cut subnets off with network ACLs the drill creates in this VPC, and touch no other ACL."""
+    return [
         iam.PolicyStatement(
             sid="CreateTheDrillsNetworkAclInThisVpc",
             actions=["ec2:CreateNetworkAcl"],
@@ -273,6 +322,12 @@ def _drill_permissions(
             resources=[nacl_arns, subnet_arns],
             conditions={"StringEquals": {"ec2:Vpc": vpc_arn}},
         ),
+    ]
+
+
+def _shift_and_resolve_statements(load_balancer_arn: str, group_arn: str) -> list[iam.PolicyStatement]:
+    """Shift only this ALB and group, and read what FIS needs to resolve the targets (no resource scope exists)."""
+    return [
         iam.PolicyStatement(
             sid="ShiftOnlyThisAlbAndGroup",
             actions=[
@@ -300,6 +355,12 @@ def _drill_permissions(
             ],
             resources=["*"],
         ),
+    ]
+
+
+def _log_delivery_statements() -> list[iam.PolicyStatement]:
+    """Deliver experiment logs, with the log-group actions on this account's log groups in this region."""
+    return [
         iam.PolicyStatement(sid="DeliverExperimentLogs", actions=["logs:CreateLogDelivery"], resources=["*"]),
         iam.PolicyStatement(
             sid="LogDeliveryPolicyOnThisAccountsLogGroupsInThisRegion",
