@@ -17,6 +17,9 @@ _AMBIENT_PREFIXES = ("PAYMENT_FAILOVER_", "AWS_", "CDK_")
 CUSTOM_CONTEXT = {
     "wafRuleModes": '{"common": "count", "sqlInjection": "count"}',
     "wafRateLimit": "600",
+    "wafMerchantHeader": "x-api-key",
+    "wafMerchantRateLimit": "5000",
+    "wafTrustedCidrs": "203.0.113.0/24,198.51.100.7/32",
     "environmentSuffix": "prod-eu",
     "account": "210987654321",
     "domainName": "pay.payments-corp.net",
@@ -93,13 +96,13 @@ def cli_assembly(tmp_path_factory: pytest.TempPathFactory) -> Path:
 #   configurations and the one with autoshift off, the gate's validated default and standby, and three
 #   compliance tests that each add a non-compliant construct;
 # - stage (the rest of tests/unit): the shared configurations again (another process), the setting-change
-#   analysis' (one change of every setting, issue 20's four included), the limits' and the documented
-#   examples' configurations, the pipeline's stages and their
+#   analysis' (one change of every setting, issue 20's four and issue 21's three WAF keys included), the limits'
+#   and the documented examples' configurations, the pipeline's stages and their
 #   stand-alone twins and the pipeline with a standby, the entry point's good configurations, and the default,
 #   standby and pipeline synths through the CLI;
 # - integration: the emulator rehearsal's two CLI synths (as first deployed, and updated).
 # A run fails above the budget, so a new synthesis is a deliberate edit here.
-STAGE_SYNTHESIS_BUDGET = {"constructs": 15, "stage": 53, "integration": 2}
+STAGE_SYNTHESIS_BUDGET = {"constructs": 15, "stage": 56, "integration": 2}
 ROOT = Path(__file__).resolve().parent
 CONSTRUCT_TESTS = ("unit/components", "unit/compliance")
 

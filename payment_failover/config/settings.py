@@ -263,7 +263,31 @@ class Settings(BaseModel):
         AfterValidator(
             in_range(waf.RATE_LIMIT_RANGE, "AWS WAF takes {low} to {high} requests per client IP per 5 minutes")
         ),
-    ] = setting(waf.RATE_LIMIT_PER_5_MINUTES, "10-2000000000 requests per client IP per 5 minutes (AWS WAF rate rule)")
+    ] = setting(
+        waf.RATE_LIMIT_PER_5_MINUTES,
+        "10-2000000000 requests per client IP per 5 minutes (AWS WAF rate rule), for addresses outside "
+        "`wafTrustedCidrs`",
+    )
+    waf_merchant_header: Annotated[Text, AfterValidator(lambda name: _merchant_header(name))] = setting(
+        waf.MERCHANT_HEADER,
+        "the request header naming the merchant (1-64 ASCII letters, digits or hyphens): AWS WAF limits each of its "
+        "values to `wafMerchantRateLimit`; requests without it are limited per IP only",
+    )
+    waf_merchant_rate_limit: Annotated[
+        WholeNumber,
+        AfterValidator(
+            in_range(waf.RATE_LIMIT_RANGE, "AWS WAF takes {low} to {high} requests per merchant per 5 minutes")
+        ),
+    ] = setting(
+        waf.MERCHANT_RATE_LIMIT_PER_5_MINUTES,
+        "10-2000000000 requests per value of `wafMerchantHeader` per 5 minutes (AWS WAF rate rule)",
+    )
+    waf_trusted_cidrs: Annotated[TextList, AfterValidator(lambda cidrs: _trusted_cidrs(cidrs))] = setting(
+        (),
+        "known merchant and PSP egress ranges (IPv4 CIDR, /16 to /32; lists as `a,b` or a JSON array) left out of "
+        "the per-IP limit and limited per merchant only",
+        shown="*(none: every address is limited per IP; no IP set)*",
+    )
     # R20: one drain time from which the deregistration delay, the service's stop timeout and the termination
     # lifecycle hook's timeout all follow (components/fleet/drain.py).
     drain_seconds: Annotated[
@@ -613,6 +637,20 @@ def _alias(key: str) -> str:
 def _field_name(key: str) -> str:
     """The field behind a context key: minCapacity → min_capacity."""
     return next((name for name, field in Settings.model_fields.items() if field.alias == key), key)
+
+
+def _merchant_header(name: str) -> str:
+    problem = waf.header_name_problem(name)
+    if problem:
+        raise SettingError(name, problem)
+    return name
+
+
+def _trusted_cidrs(cidrs: tuple[str, ...]) -> tuple[str, ...]:
+    problem = waf.trusted_cidr_problem(cidrs)
+    if problem:
+        raise SettingError(*problem)
+    return cidrs
 
 
 def _check_region(region: str) -> str:

@@ -156,6 +156,9 @@ class ServiceStack(ZonalStack):
             log_archive=self.log_archive,
             rule_modes=dict(settings.waf_rule_modes),
             rate_limit=settings.waf_rate_limit,
+            merchant_header=settings.waf_merchant_header,
+            merchant_rate_limit=settings.waf_merchant_rate_limit,
+            trusted_cidrs=settings.waf_trusted_cidrs,
         )
         self.alerting = FailoverTopic(
             self,

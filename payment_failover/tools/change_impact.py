@@ -256,6 +256,9 @@ CHANGES: dict[str, tuple[dict[str, str], dict[str, str]] | str] = {
     "zonalAutoshift": ({}, {"zonalAutoshift": "false"}),
     "wafRuleModes": ({}, {"wafRuleModes": '{"common": "count"}'}),
     "wafRateLimit": ({}, {"wafRateLimit": "1000"}),
+    "wafMerchantHeader": ({}, {"wafMerchantHeader": "x-api-key"}),
+    "wafMerchantRateLimit": ({}, {"wafMerchantRateLimit": "5000"}),
+    "wafTrustedCidrs": ({}, {"wafTrustedCidrs": "203.0.113.0/24"}),
     "drainSeconds": ({}, {"drainSeconds": "60"}),
     "standbyRegion": ({}, {"standbyRegion": "eu-west-1"}),
     "standbySettings": (

@@ -12,6 +12,16 @@ AWS pages this module rests on:
   https://docs.aws.amazon.com/waf/latest/APIReference/API_Body.html
 - rate-based rules (limit 10..2,000,000,000 per window of 60/120/300/600 s):
   https://docs.aws.amazon.com/waf/latest/APIReference/API_RateBasedStatement.html
+- a custom key (here a request header) as what a rate-based rule counts by; a request without the key's component
+  is neither counted nor limited by that rule (AggregateKeyType, and the note on RateBasedStatementCustomKey):
+  https://docs.aws.amazon.com/sdk-for-kotlin/api/latest/wafv2/aws.sdk.kotlin.services.wafv2.model/-rate-based-statement/aggregate-key-type.html,
+  https://docs.aws.amazon.com/ko_kr/waf/latest/APIReference/API_RateBasedStatementCustomKey.html
+- a scope-down statement: the rate-based rule aggregates, counts and limits only the requests that match it:
+  https://docs.aws.amazon.com/waf/latest/developerguide/waf-rule-statement-type-rate-based-request-limiting.html,
+  https://docs.aws.amazon.com/waf/latest/developerguide/waf-rule-scope-down-statements.html
+- IP sets (IPv4 CIDR ranges, all but /0, up to 10,000) and the NOT statement that negates their match:
+  https://docs.aws.amazon.com/waf/latest/developerguide/waf-rule-statement-type-ipset-match.html,
+  https://docs.aws.amazon.com/waf/latest/developerguide/waf-rule-statement-type-not.html
 - logging destination named aws-waf-logs-..., one per web ACL, redaction of SingleHeader:
   https://docs.aws.amazon.com/waf/latest/APIReference/API_LoggingConfiguration.html
 - the log group's resource policy for log delivery (delivery.logs.amazonaws.com, SourceAccount/SourceArn):
@@ -38,12 +48,18 @@ from payment_failover.config.waf_rules import (
     BODY_SIZE_RULE,
     DEFAULT_RULE_MODES,
     MANAGED_GROUPS,
+    MERCHANT_HEADER,
+    MERCHANT_RATE_LIMIT_PER_5_MINUTES,
+    MERCHANT_RATE_LIMIT_RULE,
+    OWN_RULES_WCU,
     RATE_LIMIT_PER_5_MINUTES,
     RATE_LIMIT_RANGE,
     RATE_LIMIT_RULE,
     RULE_KEYS,
     RULE_MODES,
     ManagedGroup,
+    header_name_problem,
+    trusted_cidr_problem,
 )
 
 WAF_LOG_PREFIX = "aws-waf-logs-"
@@ -58,10 +74,14 @@ BLOCKED_SPIKE_THRESHOLD = 500
 BLOCKED_SPIKE_PERIOD = Duration.minutes(5)
 
 
+IP_RATE_RULE_NAME = "RateLimitPerClientIp"
+MERCHANT_RATE_RULE_NAME = "RateLimitPerMerchant"
+
 # Above 1,500 WCUs a web ACL costs extra per request
 # (https://aws.amazon.com/about-aws/whats-new/2023/04/aws-waf-web-acl-capacity-units-limits/): the groups above
-# use 1,375 and the two own rules a few more.
+# use 1,375 and the three own rules at most OWN_RULES_WCU (56, config/waf_rules.py), 1,431 in all.
 WCU_BASE_PRICE_LIMIT = 1500
+WEB_ACL_WCU = sum(group.capacity for group in MANAGED_GROUPS) + OWN_RULES_WCU
 
 
 class WebFirewall(Construct):
@@ -77,6 +97,9 @@ class WebFirewall(Construct):
         log_archive: LogArchive,
         rule_modes: Mapping[str, str] = DEFAULT_RULE_MODES,
         rate_limit: int = RATE_LIMIT_PER_5_MINUTES,
+        merchant_header: str = MERCHANT_HEADER,
+        merchant_rate_limit: int = MERCHANT_RATE_LIMIT_PER_5_MINUTES,
+        trusted_cidrs: Sequence[str] = (),
         body_size_limit_bytes: int = BODY_SIZE_LIMIT_BYTES,
     ) -> None:
         super().__init__(scope, id_)
@@ -89,21 +112,23 @@ class WebFirewall(Construct):
         modes = {**DEFAULT_RULE_MODES, **rule_modes}
         self.name = name
         self.region = Stack.of(self).region
+        self.trusted_ip_set = self._trusted_ip_set(tuple(trusted_cidrs))
 
         rules = [_managed_rule(group, priority, modes[group.key]) for priority, group in enumerate(MANAGED_GROUPS[:2])]
         rules += [
-            _rate_rule(2, rate_limit, modes[RATE_LIMIT_RULE]),
-            _body_size_rule(3, body_size_limit_bytes, modes[BODY_SIZE_RULE]),
+            self._merchant_rate_rule(2, merchant_header, merchant_rate_limit, modes[MERCHANT_RATE_LIMIT_RULE]),
+            self._ip_rate_rule(3, rate_limit, modes[RATE_LIMIT_RULE]),
+            _body_size_rule(4, body_size_limit_bytes, modes[BODY_SIZE_RULE]),
         ]
         rules += [
             _managed_rule(group, priority, modes[group.key])
-            for priority, group in enumerate(MANAGED_GROUPS[2:], start=4)
+            for priority, group in enumerate(MANAGED_GROUPS[2:], start=5)
         ]
         self.web_acl = wafv2.CfnWebACL(
             self,
             "WebAcl",
             name=name,
-            description=f"{name}: managed rule groups, rate limit per client IP, body size limit",
+            description=f"{name}: managed rule groups, rate limits per merchant and per client IP, body size limit",
             scope="REGIONAL",
             default_action=wafv2.CfnWebACL.DefaultActionProperty(allow={}),
             rules=rules,
@@ -118,8 +143,85 @@ class WebFirewall(Construct):
             )
             for index, load_balancer in enumerate(load_balancers)
         ]
+        self._logging(log_archive)
 
-        log_group_name = f"{WAF_LOG_PREFIX}{name}"
+    def _trusted_ip_set(self, cidrs: tuple[str, ...]) -> wafv2.CfnIPSet | None:
+        """Known merchant and PSP egress ranges, left out of the per-IP limit; no IP set when there are none."""
+        problem = trusted_cidr_problem(cidrs)
+        if problem:
+            raise ValueError(f"trusted ranges {problem[0]!r}: {problem[1]}")
+        if not cidrs:
+            return None
+        return wafv2.CfnIPSet(
+            self,
+            "TrustedEgress",
+            name=f"{self.name}-trusted-egress",
+            # AWS WAF descriptions take letters, digits, spaces and +=:#@/-,. only (AWS::WAFv2::IPSet page,
+            # https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/aws-resource-wafv2-ipset.html).
+            description="wafTrustedCidrs: merchant and PSP egress, limited per merchant, not per IP",
+            scope="REGIONAL",
+            ip_address_version="IPV4",
+            addresses=list(cidrs),
+        )
+
+    def _merchant_rate_rule(self, priority: int, header: str, limit: int, mode: str) -> wafv2.CfnWebACL.RuleProperty:
+        """Counts per value of the merchant header; AWS WAF leaves requests without the header out of this rule."""
+        _check_rate_limit(limit)
+        problem = header_name_problem(header)
+        if problem:
+            raise ValueError(f"merchant header {header!r}: {problem}")
+        key = wafv2.CfnWebACL.RateBasedStatementCustomKeyProperty(
+            header=wafv2.CfnWebACL.RateLimitHeaderProperty(
+                name=header, text_transformations=[wafv2.CfnWebACL.TextTransformationProperty(priority=0, type="NONE")]
+            )
+        )
+        return wafv2.CfnWebACL.RuleProperty(
+            name=MERCHANT_RATE_RULE_NAME,
+            priority=priority,
+            action=_action(mode),
+            statement=wafv2.CfnWebACL.StatementProperty(
+                rate_based_statement=wafv2.CfnWebACL.RateBasedStatementProperty(
+                    aggregate_key_type="CUSTOM_KEYS",
+                    custom_keys=[key],
+                    limit=limit,
+                    evaluation_window_sec=RATE_WINDOW_SECONDS,
+                )
+            ),
+            visibility_config=_visibility(MERCHANT_RATE_RULE_NAME),
+        )
+
+    def _ip_rate_rule(self, priority: int, limit: int, mode: str) -> wafv2.CfnWebACL.RuleProperty:
+        """Counts per client IP every request, with or without a merchant header, except from trusted ranges."""
+        _check_rate_limit(limit)
+        scope_down = None
+        if self.trusted_ip_set is not None:
+            scope_down = wafv2.CfnWebACL.StatementProperty(
+                not_statement=wafv2.CfnWebACL.NotStatementProperty(
+                    statement=wafv2.CfnWebACL.StatementProperty(
+                        ip_set_reference_statement=wafv2.CfnWebACL.IPSetReferenceStatementProperty(
+                            arn=self.trusted_ip_set.attr_arn
+                        )
+                    )
+                )
+            )
+        return wafv2.CfnWebACL.RuleProperty(
+            name=IP_RATE_RULE_NAME,
+            priority=priority,
+            action=_action(mode),
+            statement=wafv2.CfnWebACL.StatementProperty(
+                rate_based_statement=wafv2.CfnWebACL.RateBasedStatementProperty(
+                    aggregate_key_type="IP",
+                    limit=limit,
+                    evaluation_window_sec=RATE_WINDOW_SECONDS,
+                    scope_down_statement=scope_down,
+                )
+            ),
+            visibility_config=_visibility(IP_RATE_RULE_NAME),
+        )
+
+    def _logging(self, log_archive: LogArchive) -> None:
+        """Every request to a KMS-encrypted aws-waf-logs- group, the Authorization and Cookie headers redacted."""
+        log_group_name = f"{WAF_LOG_PREFIX}{self.name}"
         self.log_group = log_archive.log_group(self, "Logs", log_group_name=log_group_name)
         stack = Stack.of(self)
         # The log group's ARN without the ":*" suffix CDK's attribute carries: WAF rejects that form.
@@ -225,20 +327,9 @@ def _action(mode: str) -> wafv2.CfnWebACL.RuleActionProperty:
     )
 
 
-def _rate_rule(priority: int, limit: int, mode: str) -> wafv2.CfnWebACL.RuleProperty:
+def _check_rate_limit(limit: int) -> None:
     if not RATE_LIMIT_RANGE[0] <= limit <= RATE_LIMIT_RANGE[1]:
         raise ValueError(f"rate limit {limit} outside {RATE_LIMIT_RANGE}")
-    return wafv2.CfnWebACL.RuleProperty(
-        name="RateLimitPerClientIp",
-        priority=priority,
-        action=_action(mode),
-        statement=wafv2.CfnWebACL.StatementProperty(
-            rate_based_statement=wafv2.CfnWebACL.RateBasedStatementProperty(
-                aggregate_key_type="IP", limit=limit, evaluation_window_sec=RATE_WINDOW_SECONDS
-            )
-        ),
-        visibility_config=_visibility("RateLimitPerClientIp"),
-    )
 
 
 def _body_size_rule(priority: int, limit_bytes: int, mode: str) -> wafv2.CfnWebACL.RuleProperty:

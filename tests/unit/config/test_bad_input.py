@@ -48,7 +48,13 @@ DNS_REGIONS = (
 )
 WAF_MODES = (
     "expected a JSON object mapping some of ipReputation, anonymousIp, common, knownBadInputs, sqlInjection, "
-    'linux, rateLimit, bodySize to block or count, such as {"ipReputation": "count"}.'
+    'linux, rateLimit, merchantRateLimit, bodySize to block or count, such as {"ipReputation": "count"}.'
+)
+WAF_MERCHANT_RATE = "AWS WAF takes 10 to 2000000000 requests per merchant per 5 minutes."
+WAF_HEADER = "expected an HTTP header name of 1-64 ASCII letters, digits or hyphens such as x-merchant-id."
+WAF_CIDRS = (
+    "expected IPv4 CIDR ranges such as 203.0.113.0/24, each with its host bits zero and a prefix of /16 to /32, "
+    "each once, at most 10000."
 )
 DRAIN = "use 1 to 3600 seconds (a deregistration delay is at most 3600)."
 WAF_RATE = "AWS WAF takes 10 to 2000000000 requests per client IP per 5 minutes."
@@ -588,6 +594,55 @@ BAD_CONFIGURATIONS: list[tuple[dict[str, Any], dict[str, str], str]] = [
     ({"wafRateLimit": "9"}, {}, invalid("wafRateLimit", f"9 is not allowed; {WAF_RATE}")),
     ({"wafRateLimit": "2000000001"}, {}, invalid("wafRateLimit", f"2000000001 is not allowed; {WAF_RATE}")),
     ({"wafRateLimit": "2k"}, {}, invalid("wafRateLimit", f"'2k' is not allowed; {WHOLE}")),
+    ({"wafMerchantRateLimit": "9"}, {}, invalid("wafMerchantRateLimit", f"9 is not allowed; {WAF_MERCHANT_RATE}")),
+    (
+        {},
+        {"PAYMENT_FAILOVER_WAF_MERCHANT_RATE_LIMIT": "2000000001"},
+        invalid(
+            "PAYMENT_FAILOVER_WAF_MERCHANT_RATE_LIMIT",
+            f"2000000001 is not allowed; {WAF_MERCHANT_RATE}",
+            where="environment variable",
+        ),
+    ),
+    ({"wafMerchantRateLimit": "20k"}, {}, invalid("wafMerchantRateLimit", f"'20k' is not allowed; {WHOLE}")),
+    (
+        {"wafMerchantHeader": "x_merchant_id"},
+        {},
+        invalid("wafMerchantHeader", f"'x_merchant_id' is not allowed; {WAF_HEADER}"),
+    ),
+    (
+        {"wafMerchantHeader": "x merchant"},
+        {},
+        invalid("wafMerchantHeader", f"'x merchant' is not allowed; {WAF_HEADER}"),
+    ),
+    ({"wafMerchantHeader": "-x"}, {}, invalid("wafMerchantHeader", f"'-x' is not allowed; {WAF_HEADER}")),
+    ({"wafMerchantHeader": "h" * 65}, {}, invalid("wafMerchantHeader", f"'{'h' * 65}' is not allowed; {WAF_HEADER}")),
+    (
+        {"wafTrustedCidrs": "203.0.113.9/24"},
+        {},
+        invalid("wafTrustedCidrs", f"'203.0.113.9/24' is not allowed; {WAF_CIDRS}"),
+    ),
+    ({"wafTrustedCidrs": "0.0.0.0/0"}, {}, invalid("wafTrustedCidrs", f"'0.0.0.0/0' is not allowed; {WAF_CIDRS}")),
+    ({"wafTrustedCidrs": "10.0.0.0/8"}, {}, invalid("wafTrustedCidrs", f"'10.0.0.0/8' is not allowed; {WAF_CIDRS}")),
+    ({"wafTrustedCidrs": "203.0.113.7"}, {}, invalid("wafTrustedCidrs", f"'203.0.113.7' is not allowed; {WAF_CIDRS}")),
+    (
+        {"wafTrustedCidrs": "2001:db8::/32"},
+        {},
+        invalid("wafTrustedCidrs", f"'2001:db8::/32' is not allowed; {WAF_CIDRS}"),
+    ),
+    (
+        {"wafTrustedCidrs": "203.0.113.0/24,203.0.113.0/24"},
+        {},
+        invalid("wafTrustedCidrs", f"'203.0.113.0/24,203.0.113.0/24' is not allowed; {WAF_CIDRS}"),
+    ),
+    (
+        {"wafTrustedCidrs": '["203.0.113.0/24", 7]'},
+        {},
+        invalid(
+            "wafTrustedCidrs",
+            "['203.0.113.0/24', 7] is not allowed; expected a comma-separated list or a JSON array of strings.",
+        ),
+    ),
     # R20: the drain time is a target group's deregistration delay (0-3600 s, TargetGroupAttribute API).
     ({"drainSeconds": "0"}, {}, invalid("drainSeconds", f"0 is not allowed; {DRAIN}")),
     ({"drainSeconds": "3601"}, {}, invalid("drainSeconds", f"3601 is not allowed; {DRAIN}")),

@@ -62,6 +62,9 @@ CHANGED: dict[str, dict[str, str]] = {
     "zonalAutoshift": {"zonalAutoshift": "false"},
     "wafRuleModes": {"wafRuleModes": '{"anonymousIp": "count"}'},
     "wafRateLimit": {"wafRateLimit": "500"},
+    "wafMerchantHeader": {"wafMerchantHeader": "x-api-key"},
+    "wafMerchantRateLimit": {"wafMerchantRateLimit": "5000"},
+    "wafTrustedCidrs": {"wafTrustedCidrs": "203.0.113.0/24"},
     "drainSeconds": {"drainSeconds": "60"},
     "deploy": {
         "deploy": "true",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pytest
@@ -12,11 +13,15 @@ from payment_failover.components.edge.web_firewall import (
     ALB_BODY_INSPECTION_LIMIT_BYTES,
     BLOCKED_SPIKE_THRESHOLD,
     MANAGED_GROUPS,
+    MERCHANT_HEADER,
+    MERCHANT_RATE_LIMIT_PER_5_MINUTES,
     RATE_LIMIT_PER_5_MINUTES,
     WCU_BASE_PRICE_LIMIT,
+    WEB_ACL_WCU,
     WebFirewall,
 )
 from payment_failover.components.observability.log_encryption import LOG_RETENTION_DAYS, LogArchive
+from payment_failover.config import waf_rules
 from tests.helpers.dashboard_body import resolve
 from tests.helpers.support import single, stack_with_network
 from tests.helpers.synth import SynthesizedStage
@@ -110,11 +115,66 @@ def test_r19_hosting_provider_addresses_are_only_counted_so_merchants_and_route5
 def test_r19_rate_limit_per_client_ip_over_five_minutes_blocks(service: Template) -> None:
     rule = _rules(service)["RateLimitPerClientIp"]
     assert rule["Action"] == {"Block": {}}
+    # No trusted ranges by default: every address is counted, and no IP set exists.
     assert rule["Statement"]["RateBasedStatement"] == {
         "AggregateKeyType": "IP",
         "Limit": RATE_LIMIT_PER_5_MINUTES,
         "EvaluationWindowSec": 300,
     }
+    service.resource_count_is("AWS::WAFv2::IPSet", 0)
+
+
+def test_r19_rate_limit_per_merchant_counts_by_the_merchant_header_before_the_per_ip_rule(service: Template) -> None:
+    rules = _rules(service)
+    rule = rules["RateLimitPerMerchant"]
+    assert rule["Action"] == {"Block": {}}
+    assert rule["Statement"]["RateBasedStatement"] == {
+        "AggregateKeyType": "CUSTOM_KEYS",
+        "CustomKeys": [{"Header": {"Name": "x-merchant-id", "TextTransformations": [{"Priority": 0, "Type": "NONE"}]}}],
+        "Limit": MERCHANT_RATE_LIMIT_PER_5_MINUTES,
+        "EvaluationWindowSec": 300,
+    }
+    assert MERCHANT_HEADER == "x-merchant-id"
+    # A merchant's whole volume versus one unknown address: ten times the per-IP limit.
+    assert MERCHANT_RATE_LIMIT_PER_5_MINUTES == 10 * RATE_LIMIT_PER_5_MINUTES
+    # Requests without the header are left out of the merchant rule by AWS WAF: the per-IP rule, which has no
+    # custom key and so omits no request, comes right after it.
+    assert rule["Priority"] + 1 == rules["RateLimitPerClientIp"]["Priority"]
+    assert "ScopeDownStatement" not in rule["Statement"]["RateBasedStatement"]
+
+
+def test_r19_trusted_egress_ranges_are_an_ip_set_left_out_of_the_per_ip_limit_only() -> None:
+    template = _component(trusted_cidrs=["203.0.113.0/24", "198.51.100.7/32"])
+    ((logical_id, ip_set),) = template.find_resources("AWS::WAFv2::IPSet").items()
+    # AWS WAF's description pattern: no parentheses or other punctuation beyond +=:#@/-,.
+    assert re.fullmatch(r"[\w+=:#@/\-,.][\w+=:#@/\-,.\s]+[\w+=:#@/\-,.]", ip_set["Properties"]["Description"])
+    assert ip_set["Properties"] == {
+        "Name": "pf-test-trusted-egress",
+        "Description": "wafTrustedCidrs: merchant and PSP egress, limited per merchant, not per IP",
+        "Scope": "REGIONAL",
+        "IPAddressVersion": "IPV4",
+        "Addresses": ["203.0.113.0/24", "198.51.100.7/32"],
+    }
+    rules = _rules(template)
+    scope_down = rules["RateLimitPerClientIp"]["Statement"]["RateBasedStatement"]["ScopeDownStatement"]
+    assert scope_down == {
+        "NotStatement": {"Statement": {"IPSetReferenceStatement": {"Arn": {"Fn::GetAtt": [logical_id, "Arn"]}}}}
+    }
+    # The merchant rule still counts requests from trusted ranges: an aggregator's merchants each keep a limit.
+    assert "ScopeDownStatement" not in rules["RateLimitPerMerchant"]["Statement"]["RateBasedStatement"]
+
+
+def test_r19_trusted_ranges_and_merchant_key_come_from_the_settings(custom_stage: SynthesizedStage) -> None:
+    service = custom_stage.service
+    (ip_set,) = service.find_resources("AWS::WAFv2::IPSet").values()
+    assert ip_set["Properties"]["Addresses"] == ["203.0.113.0/24", "198.51.100.7/32"]
+    merchant = _rules(service)["RateLimitPerMerchant"]["Statement"]["RateBasedStatement"]
+    assert merchant["CustomKeys"][0]["Header"]["Name"] == "x-api-key"
+    assert merchant["Limit"] == 5000
+    assert (
+        "NotStatement"
+        in _rules(service)["RateLimitPerClientIp"]["Statement"]["RateBasedStatement"]["ScopeDownStatement"]
+    )
 
 
 def test_r19_bodies_beyond_what_the_alb_lets_waf_inspect_are_blocked(service: Template) -> None:
@@ -131,7 +191,15 @@ def test_r19_count_mode_per_rule_group_lets_a_team_roll_out_gradually() -> None:
     assert rules["AWSManagedRulesCommonRuleSet"]["OverrideAction"] == {"Count": {}}
     assert rules["AWSManagedRulesKnownBadInputsRuleSet"]["OverrideAction"] == {"None": {}}
     assert rules["RateLimitPerClientIp"]["Action"] == {"Count": {}}
+    assert rules["RateLimitPerMerchant"]["Action"] == {"Block": {}}
     assert rules["BodySizeLimit"]["Action"] == {"Count": {}}
+
+
+def test_r19_the_merchant_rule_has_its_own_mode_key() -> None:
+    assert "merchantRateLimit" in waf_rules.RULE_KEYS
+    rules = _rules(_component(rule_modes={"merchantRateLimit": "count"}))
+    assert rules["RateLimitPerMerchant"]["Action"] == {"Count": {}}
+    assert rules["RateLimitPerClientIp"]["Action"] == {"Block": {}}
 
 
 @pytest.mark.parametrize(
@@ -140,6 +208,12 @@ def test_r19_count_mode_per_rule_group_lets_a_team_roll_out_gradually() -> None:
         ({"rule_modes": {"common": "deny"}}, "modes"),
         ({"rule_modes": {"sqli": "block"}}, "keys"),
         ({"rate_limit": 9}, "rate limit"),
+        ({"merchant_rate_limit": 2_000_000_001}, "rate limit"),
+        ({"merchant_header": "x merchant"}, "merchant header"),
+        ({"merchant_header": "x" * 65}, "merchant header"),
+        ({"trusted_cidrs": ["0.0.0.0/0"]}, "trusted ranges"),
+        ({"trusted_cidrs": ["203.0.113.9/24"]}, "trusted ranges"),
+        ({"trusted_cidrs": ["2001:db8::/32"]}, "trusted ranges"),
         ({"body_size_limit_bytes": 8193}, "body size"),
     ],
 )
@@ -148,9 +222,22 @@ def test_r19_the_construct_refuses_modes_and_limits_waf_would_not_take(kwargs: d
         _component(**kwargs)
 
 
-def test_r19_the_managed_groups_stay_within_the_base_price_capacity() -> None:
-    # Two own rules: a rate-based statement and a size constraint, a couple of WCUs each at most.
-    assert sum(group.capacity for group in MANAGED_GROUPS) + 2 * 2 <= WCU_BASE_PRICE_LIMIT
+def test_r19_the_web_acl_stays_within_the_base_price_capacity() -> None:
+    # Per merchant: 2 + 30 for the header key + 10 for its text transformation; per IP: 2 + 1 for the IP set
+    # under NOT; body size: 1 + 10 for its text transformation (each NONE counted at 10: an upper bound).
+    assert waf_rules.OWN_RULES_WCU == (2 + 30 + 10) + (2 + 1) + (1 + 10) == 56
+    assert sum(group.capacity for group in MANAGED_GROUPS) == 1375
+    assert WEB_ACL_WCU == 1431 <= WCU_BASE_PRICE_LIMIT
+
+
+def test_r19_the_counted_own_rules_are_the_ones_the_template_holds(service: Template) -> None:
+    own = {name: rule for name, rule in _rules(service).items() if "Action" in rule}
+    assert set(own) == {"RateLimitPerMerchant", "RateLimitPerClientIp", "BodySizeLimit"}
+    keys = own["RateLimitPerMerchant"]["Statement"]["RateBasedStatement"]["CustomKeys"]
+    assert len(keys) == 1
+    assert len(keys[0]["Header"]["TextTransformations"]) == 1
+    size = own["BodySizeLimit"]["Statement"]["SizeConstraintStatement"]
+    assert len(size["TextTransformations"]) == 1
 
 
 def test_r19_waf_logs_go_to_an_encrypted_aws_waf_logs_group_kept_beyond_a_year(service: Template) -> None:
