@@ -108,13 +108,14 @@ lint: setup
 	@test -d .mypy_cache || echo "lint: mypy's first run in this clone analyses aws_cdk into .mypy_cache: usually 2 to 2.5 min (later runs: a second)"
 	$(BIN)/mypy
 
-# The suite runs as three pytest processes at once on the two cores: the constructs (tests/unit/components and
-# tests/unit/compliance), the rest of tests/unit (the Stage, configuration, pipeline, tools), and the emulator
-# rehearsal (tests/integration, mostly waiting on the emulator and the CLI). Each writes its own coverage data;
+# The suite runs as three pytest processes at once on the two cores: the constructs (tests/unit/components,
+# tests/unit/compliance) with the setting-change analysis, which balances the two CPU-bound parts; the rest of
+# tests/unit (the Stage, configuration, pipeline, reports); and the emulator rehearsal (tests/integration,
+# mostly waiting on the emulator and the CLI). Each writes its own coverage data;
 # the combined figure must reach 90 %. `make test` runs lint (ruff, mypy) as a fourth job beside them.
 SUITE_PARTS := pytest-constructs pytest-stage pytest-integration
 PARALLEL := $(MAKE) --no-print-directory -j4 --output-sync=target
-CONSTRUCT_TESTS := tests/unit/components tests/unit/compliance
+CONSTRUCT_TESTS := tests/unit/components tests/unit/compliance tests/unit/tools/test_change_impact.py
 PYTEST := $(BIN)/pytest --cov --cov-report= -p no:cacheprovider
 
 unit: setup
