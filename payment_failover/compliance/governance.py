@@ -276,6 +276,15 @@ DETECTORS_WITHOUT_ACTIONS = Acknowledgment(
     ),
 )
 
+DRILL_STOP_CONDITIONS_WITHOUT_ACTIONS = Acknowledgment(
+    id=f"{NIST}::{NIST}-CloudWatchAlarmAction",
+    reason=(
+        "The AZ drills' runaway 5xx alarms exist only as FIS stop conditions (FIS reads their state); the same rates "
+        "already page through the product's own Alb5xxRate and Target5xxRate alarms, so an action here would page "
+        "twice for one failure."
+    ),
+)
+
 
 def acknowledge_service_findings(
     *,

@@ -272,7 +272,9 @@ class ServiceStack(ZonalStack):
             vpc=self.network.vpc,
             subnets_by_az=self.network.private_subnets_by_az(),
             fleet=fleet,
-            stop_alarms=[self.alarms.alb_5xx, self.alarms.target_5xx, self.alarms.no_healthy_target],
+            stop_alarms=[self.alarms.no_healthy_target],
+            error_rate_alarms=[self.alarms.alb_5xx, self.alarms.target_5xx],
+            error_rate_percent=settings.error_rate_percent,
             name_prefix=policy.name_prefix,
             log_archive=self.log_archive,
         )

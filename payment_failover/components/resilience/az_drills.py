@@ -1,39 +1,61 @@
-"""AZ-loss drills (R17): one AWS FIS experiment template per AZ, modelled on AWS's "AZ Availability:
-Power Interruption" scenario and scoped so it can touch nothing else.
+"""AZ-loss drills (R17): two AWS FIS experiment templates per AZ, scoped so they can touch nothing else.
 
-For one AZ and for the drill's duration, each experiment
+``experiments[az]`` models an AZ event on the pattern of AWS's "AZ Availability: Power Interruption" scenario:
+the failure first, the recovery only later. From t=0 and for the drill's duration it
 - stops this ASG's running instances there, and completes even when the ASG has meanwhile terminated them
   (``completeIfInstancesTerminated``: without it the restart fails and the experiment ends ``failed``);
 - makes the ASG's launches into that AZ fail with InsufficientInstanceCapacity, so replacements go to the
   other AZs as they would when an AZ has no power;
 - cuts the AZ's private subnets off the network;
-- shifts the ALB *and* the ASG away from the AZ (``aws:arc:start-zonal-autoshift``), the recovery a real
-  zonal autoshift brings.
-It stops by itself as soon as clients would notice (the product's own outage and 5xx alarms).
+and only after ``SHIFT_DELAY`` (an ``aws:fis:wait`` that the shift names in ``startAfter``, "any actions that
+must complete before this action can start", https://docs.aws.amazon.com/fis/latest/userguide/action-sequence.html)
+shifts the ALB *and* the ASG away from the AZ (``aws:arc:start-zonal-autoshift``) until the drill ends. The shift
+does not name the failure actions in ``startAfter``: they last the whole drill, so the shift would start at its end.
+
+``SHIFT_DELAY`` is our choice, not a figure AWS publishes: ARC says only that autoshift starts when AWS's telemetry
+detects an impairment "as early as possible"
+(https://docs.aws.amazon.com/r53recovery/latest/dg/arc-zonal-autoshift.how-it-works.start-stop-auto.html), and we
+could not retrieve the scenario page's own timing. Two minutes is when the budget's per-AZ ``HealthyHosts`` alarm
+first notifies (60 s to mark the targets unhealthy + one 60 s period), i.e. the earliest an operator can start the
+shift; it is also longer than the budget's client-visible error window of a lost AZ (60 s), so the drill measures
+that window with no help from the shift. test_az_drills checks both against ``make budget``.
+
+``replacement_experiments[az]`` stops the AZ's instances only: no launch errors, no network cut, no shift, so the
+ASG's ELB health checks mark them unhealthy and the group replaces them (the budget's "not shifted" case).
+
+Both stop by themselves on a runaway, not on the budgeted error window: ``NoHealthyTarget`` (a total outage, never
+budgeted) and drill-owned copies of the 5xx-rate alarms that need ``RUNAWAY_DATAPOINTS`` consecutive minutes above
+the threshold. A 60 s window touches at most two one-minute periods, so the product's own 2-of-3 rule can fire on
+it and would end a drill that behaves as budgeted; three in a row cannot, and still stop the drill within 3 minutes
+of errors that outlast the budget.
 
 Actions, parameters and the permissions each needs are those of the FIS actions reference,
-https://docs.aws.amazon.com/fis/latest/userguide/fis-actions-reference.html ; the condition keys of
-ec2:InjectApiError follow https://docs.aws.amazon.com/fis/latest/userguide/security_iam_id-based-policy-examples.html .
+https://docs.aws.amazon.com/fis/latest/userguide/fis-actions-reference.html (``aws:fis:wait`` needs none); the
+condition keys of ec2:InjectApiError follow
+https://docs.aws.amazon.com/fis/latest/userguide/security_iam_id-based-policy-examples.html .
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
-from aws_cdk import Aws, Stack
+from aws_cdk import Aws, Stack, Validations
 from aws_cdk import aws_cloudwatch as cloudwatch
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_fis as fis
 from aws_cdk import aws_iam as iam
 from constructs import Construct
 
-from payment_failover.compliance import confused_deputy
+from payment_failover.compliance import confused_deputy, governance
 from payment_failover.components.observability.log_encryption import LogArchive
 from payment_failover.components.served_fleet import ServedFleet
 
 ASG_TAG = "aws:autoscaling:groupName"
 FIS_NACL_TAG = "managedByFIS"
 DRILL_DURATION = "PT10M"
+SHIFT_DELAY = "PT2M"  # our choice: see the module docstring
+SHIFT_DURATION = "PT8M"  # DRILL_DURATION - SHIFT_DELAY: the shift ends with the failure
+RUNAWAY_DATAPOINTS = 3  # consecutive one-minute periods above the 5xx threshold that stop a drill
 ASG_ICE_ACTION = "aws:ec2:asg-insufficient-instance-capacity-error"
 # Permissions per action, exactly as the FIS actions reference lists them (test_az_drills checks the role).
 ACTION_PERMISSIONS: Mapping[str, tuple[str, ...]] = {
@@ -81,7 +103,8 @@ LOG_GROUP_SCOPED_PERMISSIONS = LOG_DELIVERY_PERMISSIONS[1:]
 
 
 class AzLossDrills(Construct):
-    """`self.experiments[az]` is the experiment template that takes `az` away."""
+    """`self.experiments[az]` takes `az` away and shifts later; `self.replacement_experiments[az]` only stops its
+    instances. Stopped by `stop_alarms` as they are and by runaway copies of `error_rate_alarms`."""
 
     def __init__(
         self,
@@ -92,6 +115,8 @@ class AzLossDrills(Construct):
         subnets_by_az: Mapping[str, Sequence[ec2.ISubnet]],
         fleet: ServedFleet,
         stop_alarms: Sequence[cloudwatch.IAlarm],
+        error_rate_alarms: Sequence[cloudwatch.Alarm],
+        error_rate_percent: int,
         name_prefix: str,
         log_archive: LogArchive,
     ) -> None:
@@ -115,41 +140,95 @@ class AzLossDrills(Construct):
         ):
             self.role.add_to_policy(statement)
 
+        self.runaway_alarms = [
+            self._runaway_alarm(alarm, error_rate_percent=error_rate_percent, name_prefix=name_prefix)
+            for alarm in error_rate_alarms
+        ]
+        stopping = [*self.runaway_alarms, *stop_alarms]
         self.experiments: dict[str, fis.CfnExperimentTemplate] = {}
+        self.replacement_experiments: dict[str, fis.CfnExperimentTemplate] = {}
         for az, subnets in subnets_by_az.items():
-            self.experiments[az] = self._experiment(
+            targets = _drill_targets(
+                stack,
                 az,
-                name_prefix=name_prefix,
-                targets=_drill_targets(
-                    stack,
-                    az,
-                    subnets,
-                    group_name=auto_scaling_group_name,
-                    group_arn=auto_scaling_group_arn,
-                    load_balancer_arn=load_balancer_arn,
-                ),
-                stop_alarms=stop_alarms,
+                subnets,
+                group_name=auto_scaling_group_name,
+                group_arn=auto_scaling_group_arn,
+                load_balancer_arn=load_balancer_arn,
             )
+            self._add_drills(az, targets, stopping=stopping, name_prefix=name_prefix)
+
+    def _add_drills(
+        self,
+        az: str,
+        targets: Mapping[str, fis.CfnExperimentTemplate.ExperimentTemplateTargetProperty],
+        *,
+        stopping: Sequence[cloudwatch.IAlarm],
+        name_prefix: str,
+    ) -> None:
+        """The AZ-event drill of `az` and its replacement-only variant."""
+        self.experiments[az] = self._experiment(
+            f"Drill-{az}",
+            name=f"{name_prefix}-lose-{az}",
+            description=(
+                f"{name_prefix}: lose {az} for {DRILL_DURATION} (stop its instances, no launches there, cut its "
+                f"subnets); shift the ALB and the ASG away only after {SHIFT_DELAY}"
+            ),
+            targets=targets,
+            actions=_drill_actions(az),
+            stop_alarms=stopping,
+        )
+        self.replacement_experiments[az] = self._experiment(
+            f"Replace-{az}",
+            name=f"{name_prefix}-replace-in-{az}",
+            description=(
+                f"{name_prefix}: stop this group's instances in {az} for {DRILL_DURATION}, no zonal shift: "
+                "ELB health checks make the group replace them"
+            ),
+            targets={"InstancesInAz": targets["InstancesInAz"]},
+            actions={"StopInstances": _stop_instances()},
+            stop_alarms=stopping,
+        )
+
+    def _runaway_alarm(self, alarm: cloudwatch.Alarm, *, error_rate_percent: int, name_prefix: str) -> cloudwatch.Alarm:
+        """`alarm`'s 5xx rate, firing only after RUNAWAY_DATAPOINTS minutes in a row, longer than the budget."""
+        name = alarm.node.id
+        runaway = cloudwatch.Alarm(
+            self,
+            f"Runaway{name}",
+            alarm_name=f"{name_prefix}-DrillRunaway-{name}",
+            metric=alarm.metric,
+            threshold=error_rate_percent,
+            comparison_operator=cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+            evaluation_periods=RUNAWAY_DATAPOINTS,
+            datapoints_to_alarm=RUNAWAY_DATAPOINTS,
+            treat_missing_data=cloudwatch.TreatMissingData.NOT_BREACHING,
+            alarm_description=(
+                f"AZ drills stop here: more than {error_rate_percent}% 5xx for {RUNAWAY_DATAPOINTS} minutes in a row, "
+                "longer than the budgeted error window of a lost AZ; notifies nobody (the drill's stop condition)"
+            ),
+        )
+        Validations.of(runaway).acknowledge(governance.DRILL_STOP_CONDITIONS_WITHOUT_ACTIONS)
+        return runaway
 
     def _experiment(
         self,
-        az: str,
+        id_: str,
         *,
-        name_prefix: str,
+        name: str,
+        description: str,
         targets: Mapping[str, fis.CfnExperimentTemplate.ExperimentTemplateTargetProperty],
+        actions: Mapping[str, fis.CfnExperimentTemplate.ExperimentTemplateActionProperty],
         stop_alarms: Sequence[cloudwatch.IAlarm],
     ) -> fis.CfnExperimentTemplate:
-        """The experiment template that takes `az` away, stopped by the alarms clients would notice."""
+        """One experiment template, stopped by `stop_alarms`, logging to the drills' log group."""
         return fis.CfnExperimentTemplate(
             self,
-            f"Drill-{az}",
-            description=(
-                f"{name_prefix}: lose {az} for {DRILL_DURATION} (stop its instances, no launches there, "
-                "cut its subnets, shift the ALB and the ASG away)"
-            ),
+            id_,
+            description=description,
             role_arn=self.role.role_arn,
             targets=targets,
-            actions=_drill_actions(az),
+            actions=actions,
             stop_conditions=[
                 fis.CfnExperimentTemplate.ExperimentTemplateStopConditionProperty(
                     source="aws:cloudwatch:alarm", value=alarm.alarm_arn
@@ -163,7 +242,7 @@ class AzLossDrills(Construct):
             experiment_options=fis.CfnExperimentTemplate.ExperimentTemplateExperimentOptionsProperty(
                 account_targeting="single-account", empty_target_resolution_mode="fail"
             ),
-            tags={"Name": f"{name_prefix}-lose-{az}"},
+            tags={"Name": name},
         )
 
 
@@ -202,18 +281,20 @@ def _drill_targets(
     }
 
 
+def _stop_instances() -> fis.CfnExperimentTemplate.ExperimentTemplateActionProperty:
+    """Stop the AZ's instances of this group for the drill, then start those the group has not replaced."""
+    return fis.CfnExperimentTemplate.ExperimentTemplateActionProperty(
+        action_id="aws:ec2:stop-instances",
+        parameters={"startInstancesAfterDuration": DRILL_DURATION, "completeIfInstancesTerminated": "true"},
+        targets={"Instances": "InstancesInAz"},
+    )
+
+
 def _drill_actions(az: str) -> Mapping[str, fis.CfnExperimentTemplate.ExperimentTemplateActionProperty]:
-    """What a drill of `az` does: stop its instances, fail launches there, cut its subnets, shift traffic away."""
+    """Fail `az` at t=0 (stop its instances, fail launches there, cut its subnets); shift away after SHIFT_DELAY."""
     action = fis.CfnExperimentTemplate.ExperimentTemplateActionProperty
     return {
-        "StopInstances": action(
-            action_id="aws:ec2:stop-instances",
-            parameters={
-                "startInstancesAfterDuration": DRILL_DURATION,
-                "completeIfInstancesTerminated": "true",
-            },
-            targets={"Instances": "InstancesInAz"},
-        ),
+        "StopInstances": _stop_instances(),
         "NoLaunchesInAz": action(
             action_id=ASG_ICE_ACTION,
             parameters={"availabilityZoneIdentifiers": az, "duration": DRILL_DURATION, "percentage": "100"},
@@ -224,16 +305,18 @@ def _drill_actions(az: str) -> Mapping[str, fis.CfnExperimentTemplate.Experiment
             parameters={"duration": DRILL_DURATION, "scope": "all"},
             targets={"Subnets": "SubnetsInAz"},
         ),
+        "WaitBeforeShift": action(action_id="aws:fis:wait", parameters={"duration": SHIFT_DELAY}),
         # ANY: the drill shifts both resources whether or not zonal autoshift is switched on.
         "ShiftAway": action(
             action_id="aws:arc:start-zonal-autoshift",
             parameters={
                 "availabilityZoneIdentifier": az,
-                "duration": DRILL_DURATION,
+                "duration": SHIFT_DURATION,
                 "managedResourceTypes": "ALB,ASG",
                 "zonalAutoshiftStatus": "ANY",
             },
             targets={"ManagedResources": "ShiftedResources"},
+            start_after=["WaitBeforeShift"],
         ),
     }
 

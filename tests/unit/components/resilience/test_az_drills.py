@@ -7,25 +7,42 @@ https://docs.aws.amazon.com/fis/latest/userguide/fis-actions-reference.html
 from __future__ import annotations
 
 import json
+import math
 from typing import Any
 
 import pytest
 
+from payment_failover.components.fleet.rollout import parse_iso_duration
+from payment_failover.tools import budget
 from tests.helpers.synth import SynthesizedStage
 
 AZS = ["eu-central-1a", "eu-central-1b", "eu-central-1c"]
 
 
-@pytest.fixture(scope="module")
-def drills(default_stage: SynthesizedStage) -> dict[str, dict[str, Any]]:
-    found = default_stage.service.find_resources("AWS::FIS::ExperimentTemplate")
+def _templates_named(stage: SynthesizedStage, infix: str) -> dict[str, dict[str, Any]]:
+    found = stage.service.find_resources("AWS::FIS::ExperimentTemplate")
     return {
-        r["Properties"]["Targets"]["InstancesInAz"]["Filters"][0]["Values"][0]: r["Properties"] for r in found.values()
+        r["Properties"]["Targets"]["InstancesInAz"]["Filters"][0]["Values"][0]: r["Properties"]
+        for r in found.values()
+        if infix in r["Properties"]["Tags"]["Name"]
     }
 
 
-def test_one_drill_per_az(drills: dict) -> None:
-    assert sorted(drills) == AZS
+@pytest.fixture(scope="module")
+def drills(default_stage: SynthesizedStage) -> dict[str, dict[str, Any]]:
+    return _templates_named(default_stage, "-lose-")
+
+
+@pytest.fixture(scope="module")
+def replacements(default_stage: SynthesizedStage) -> dict[str, dict[str, Any]]:
+    return _templates_named(default_stage, "-replace-in-")
+
+
+def test_one_drill_and_one_replacement_drill_per_az(
+    default_stage: SynthesizedStage, drills: dict, replacements: dict
+) -> None:
+    assert sorted(drills) == sorted(replacements) == AZS
+    assert len(default_stage.service.find_resources("AWS::FIS::ExperimentTemplate")) == 2 * len(AZS)
 
 
 @pytest.mark.parametrize("az", AZS)
@@ -62,6 +79,7 @@ def test_r17_drill_actions_follow_the_power_interruption_scenario(drills: dict, 
         "StopInstances": "aws:ec2:stop-instances",
         "NoLaunchesInAz": "aws:ec2:asg-insufficient-instance-capacity-error",
         "CutSubnets": "aws:network:disrupt-connectivity",
+        "WaitBeforeShift": "aws:fis:wait",
         "ShiftAway": "aws:arc:start-zonal-autoshift",
     }
     # Failure 14: without completeIfInstancesTerminated the ASG's replacement of the stopped instances fails
@@ -80,12 +98,39 @@ def test_r17_drill_actions_follow_the_power_interruption_scenario(drills: dict, 
     assert actions["CutSubnets"]["Parameters"] == {"duration": "PT10M", "scope": "all"}
     assert actions["ShiftAway"]["Parameters"] == {
         "availabilityZoneIdentifier": az,
-        "duration": "PT10M",
+        "duration": "PT8M",
         "managedResourceTypes": "ALB,ASG",
         "zonalAutoshiftStatus": "ANY",
     }
     assert actions["ShiftAway"]["Targets"] == {"ManagedResources": "ShiftedResources"}
-    assert all("StartAfter" not in a for a in actions.values()), "every fault starts together, like a power cut"
+
+
+@pytest.mark.parametrize("az", AZS)
+def test_issue_21_the_failure_comes_first_and_the_shift_only_after_a_delay(drills: dict, az: str) -> None:
+    """startAfter names actions that must complete first; the failures last the whole drill, so the shift waits on
+    an aws:fis:wait of its own (https://docs.aws.amazon.com/fis/latest/userguide/action-sequence.html)."""
+    actions = drills[az]["Actions"]
+    failures = ("StopInstances", "NoLaunchesInAz", "CutSubnets")
+    assert all("StartAfter" not in actions[name] for name in failures), "the failure hits at t=0, all at once"
+    assert actions["WaitBeforeShift"]["Parameters"] == {"duration": "PT2M"}
+    assert "StartAfter" not in actions["WaitBeforeShift"]
+    assert actions["ShiftAway"]["StartAfter"] == ["WaitBeforeShift"]
+    # The shift ends with the failure: delay + shift = the drill.
+    assert parse_iso_duration("PT2M") + parse_iso_duration(actions["ShiftAway"]["Parameters"]["duration"]) == (
+        parse_iso_duration(actions["CutSubnets"]["Parameters"]["duration"])
+    )
+
+
+@pytest.mark.parametrize("az", AZS)
+def test_issue_21_the_replacement_drill_stops_the_azs_instances_and_shifts_nothing(
+    drills: dict, replacements: dict, az: str
+) -> None:
+    drill = replacements[az]
+    assert drill["Tags"]["Name"] == f"payment-failover-dev-replace-in-{az}"
+    assert drill["Actions"] == {"StopInstances": drills[az]["Actions"]["StopInstances"]}
+    assert drill["Targets"] == {"InstancesInAz": drills[az]["Targets"]["InstancesInAz"]}
+    assert drill["StopConditions"] == drills[az]["StopConditions"]
+    assert drill["LogConfiguration"] == drills[az]["LogConfiguration"]
 
 
 def test_r17_failure_15_the_drill_shifts_both_the_alb_and_the_asg(
@@ -104,17 +149,28 @@ def test_r17_failure_15_the_drill_shifts_both_the_alb_and_the_asg(
         )
 
 
-def test_stop_conditions_are_the_products_real_5xx_alarms(default_stage: SynthesizedStage, drills: dict) -> None:
+def test_stop_conditions_are_the_products_5xx_rates_and_total_outage(
+    default_stage: SynthesizedStage, drills: dict, replacements: dict
+) -> None:
     alarms = default_stage.service.find_resources("AWS::CloudWatch::Alarm")
     names = {logical: r["Properties"]["AlarmName"] for logical, r in alarms.items()}
-    for drill in drills.values():
+    by_name = {r["Properties"]["AlarmName"]: r["Properties"] for r in alarms.values()}
+    for drill in [*drills.values(), *replacements.values()]:
         stopping = [names[c["Value"]["Fn::GetAtt"][0]] for c in drill["StopConditions"]]
         assert {condition["Source"] for condition in drill["StopConditions"]} == {"aws:cloudwatch:alarm"}
         assert sorted(stopping) == [
-            "payment-failover-dev-Alb5xxRate",
+            "payment-failover-dev-DrillRunaway-Alb5xxRate",
+            "payment-failover-dev-DrillRunaway-Target5xxRate",
             "payment-failover-dev-NoHealthyTarget",
-            "payment-failover-dev-Target5xxRate",
         ]
+    for rate in ("Alb5xxRate", "Target5xxRate"):
+        product, runaway = by_name[f"payment-failover-dev-{rate}"], by_name[f"payment-failover-dev-DrillRunaway-{rate}"]
+        assert runaway["Metrics"] == product["Metrics"]
+        assert (runaway["Threshold"], runaway["ComparisonOperator"]) == (
+            product["Threshold"],
+            product["ComparisonOperator"],
+        )
+        assert "AlarmActions" not in runaway, "a stop condition, not a page"
 
 
 def test_drills_log_to_cloudwatch_logs(default_stage: SynthesizedStage, drills: dict) -> None:
@@ -129,7 +185,8 @@ def test_drills_log_to_cloudwatch_logs(default_stage: SynthesizedStage, drills: 
 
 # Copied by hand from the "Permissions" of each action on the FIS actions reference (not from the code under
 # test), plus the CloudWatch Logs delivery calls of https://docs.aws.amazon.com/fis/latest/userguide/monitoring-logging.html.
-DOCUMENTED_PERMISSIONS = {
+DOCUMENTED_PERMISSIONS: dict[str, set[str]] = {
+    "aws:fis:wait": set(),
     "aws:ec2:stop-instances": {"ec2:StopInstances", "ec2:StartInstances", "ec2:DescribeInstances", "kms:CreateGrant"},
     "aws:ec2:asg-insufficient-instance-capacity-error": {"ec2:InjectApiError", "autoscaling:DescribeAutoScalingGroups"},
     "aws:network:disrupt-connectivity": {
@@ -230,3 +287,41 @@ def test_r22_drill_log_delivery_touches_only_this_accounts_log_groups_in_the_reg
     assert "AWS::Region" in json.dumps(scoped["Resource"])
     on_anything = [s for s in statements.values() if s["Resource"] == "*"]
     assert {a for s in on_anything for a in _actions(s) if a.startswith("logs:")} == {"logs:CreateLogDelivery"}
+
+
+def test_issue_21_the_drills_pass_criteria_agree_with_the_budgets_error_window(
+    default_stage: SynthesizedStage, drills: dict
+) -> None:
+    """The budget says a lost AZ costs clients at most 60 s of errors on its share of requests and that the per-AZ
+    alarm first notifies at 120 s. The drill must (1) not shift before either, so it measures the window without the
+    shift's help and no sooner than an operator could act; (2) not stop on that window: a 60 s window touches at
+    most two one-minute periods, so a stop alarm needs three in a row (the product's 2-of-3 rule could fire); and
+    (3) still stop a runaway: three minutes of errors beyond the budget end the drill well before its 10 minutes."""
+    figures = {line.what: line for line in budget.compute([t.to_json() for t in default_stage.templates.values()])}
+    error_window = figures["errors from a lost AZ's instances (zonal autoshift on)"].value
+    first_page = max(
+        line.value
+        for what, line in figures.items()
+        if what.startswith("first notification: payment-failover-dev-HealthyHosts-")
+    )
+    assert (error_window, first_page) == (60, 120)
+    alarms = {
+        r["Properties"]["AlarmName"]: r["Properties"]
+        for r in default_stage.service.find_resources("AWS::CloudWatch::Alarm").values()
+    }
+    product = alarms["payment-failover-dev-Alb5xxRate"]
+    for az, drill in drills.items():
+        delay = parse_iso_duration(drill["Actions"]["WaitBeforeShift"]["Parameters"]["duration"])
+        assert delay == 120 >= first_page >= error_window, az
+        runaway = [alarms[name] for name in alarms if "DrillRunaway" in name]
+        assert len(runaway) == 2
+        for alarm in runaway:
+            _, period, datapoints = budget._alarm_timing(alarm)  # how the budget itself reads an alarm's timing
+            periods_touched = math.ceil(error_window / period) + 1
+            assert (period, periods_touched) == (60, 2)
+            assert alarm["EvaluationPeriods"] == datapoints == 3 > periods_touched
+            assert (
+                3 * period == 180 < parse_iso_duration(drill["Actions"]["CutSubnets"]["Parameters"]["duration"]) == 600
+            )
+        # The product's own rule would not tolerate the window: that is why the drill has its own stop alarms.
+        assert budget._alarm_timing(product)[2] == 2 <= periods_touched
