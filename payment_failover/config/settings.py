@@ -98,6 +98,10 @@ NOT_INHERITED = frozenset(
         "standbySettings",
     }
 )
+# Region failback (docs/decisions/0010-failback-gate.md): manual holds clients on the standby behind a gate.
+FAILBACK_AUTOMATIC = "automatic"
+FAILBACK_MANUAL = "manual"
+FAILBACK_MODES = (FAILBACK_AUTOMATIC, FAILBACK_MANUAL)
 _OVERLAY_EXAMPLE = 'expected a JSON object such as {"minCapacity": "6", "instanceType": "t3.small"}'
 
 # A mixed instances policy takes at most 40 overrides (AWS::AutoScaling::AutoScalingGroup LaunchTemplate page); the
@@ -311,6 +315,13 @@ class Settings(BaseModel):
         None,
         "a JSON object of what the standby may set differently: " + ", ".join(f"`{k}`" for k in STANDBY_OVERLAY),
         shown="`{}` (the standby inherits every other key; its AZs default to its region's first three)",
+    )
+    region_failback: Annotated[Text, AfterValidator(lambda mode: _failback_mode(mode))] = setting(
+        FAILBACK_MANUAL,
+        "`manual` (clients stay on the standby until an operator opens the failback gate; the standby's writes "
+        "may not have replicated back) or `automatic` (Route 53 returns them as soon as the primary's check "
+        "passes again); no effect without `standbyRegion`",
+        shown="`manual` (with a standby; ignored without one)",
     )
     # Not a setting: the standby region's complete settings, built from this object's input by the same schema.
     standby: Settings | None = Field(None, exclude=True, description="the standby region's settings (derived)")
@@ -651,6 +662,16 @@ def _trusted_cidrs(cidrs: tuple[str, ...]) -> tuple[str, ...]:
     if problem:
         raise SettingError(*problem)
     return cidrs
+
+
+def _failback_mode(mode: str) -> str:
+    if mode not in FAILBACK_MODES:
+        raise SettingError(
+            mode,
+            f"use {FAILBACK_MANUAL} (an operator opens the failback gate) or {FAILBACK_AUTOMATIC} (clients return "
+            "when the primary's check passes)",
+        )
+    return mode
 
 
 def _check_region(region: str) -> str:

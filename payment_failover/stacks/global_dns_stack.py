@@ -25,7 +25,7 @@ from constructs import Construct
 from payment_failover.components.edge.dns_failover import ROUTE53_METRICS_REGION, GlobalDns, health_check_status_metric
 from payment_failover.components.observability.alerting import FailoverTopic
 from payment_failover.components.observability.region_failover_alarms import RegionFailoverAlarms
-from payment_failover.config.settings import Settings
+from payment_failover.config.settings import FAILBACK_MANUAL, Settings
 from payment_failover.names import ResourceNames
 
 
@@ -56,6 +56,7 @@ class GlobalDnsStack(Stack):
             request_interval_seconds=settings.dns_health_check_interval_seconds,
             failure_threshold=settings.dns_failure_threshold,
             checker_regions=settings.dns_health_check_regions,
+            manual_failback=settings.region_failback == FAILBACK_MANUAL,
         )
         alerting = FailoverTopic(
             self,
@@ -82,7 +83,12 @@ class GlobalDnsStack(Stack):
                 left=[
                     health_check_status_metric(check.health_check.health_check_id, label=check.region)
                     for check in self.dns.checks
-                ],
+                ]
+                + (
+                    [health_check_status_metric(gate.health_check_id, label="failback gate (0 = held on standby)")]
+                    if (gate := self.dns.failback_gate)
+                    else []
+                ),
                 left_y_axis=cloudwatch.YAxisProps(min=0, max=1),
             ),
             cloudwatch.AlarmStatusWidget(title="Region failover alarms", width=12, alarms=list(self.alarms.alarms)),
@@ -100,6 +106,14 @@ class GlobalDnsStack(Stack):
                 f"{role}HealthCheckId",
                 value=check.health_check.health_check_id,
                 description=f"Route 53 health check of https://{check.endpoint}/health",
+            )
+        if self.dns.failback_gate:
+            CfnOutput(
+                self,
+                "FailbackGateId",
+                value=self.dns.failback_gate.health_check_id,
+                description="Calculated check on the PRIMARY record: --health-threshold 2 holds clients on the "
+                "standby, 1 lets them fail back (docs/runbooks/region-drill.md)",
             )
         for role, alarm in zip(("Primary", "Standby"), self.alarms.check_alarms, strict=False):
             CfnOutput(self, f"{role}DnsHealthAlarmName", value=alarm.alarm_name, description="Route 53 health alarm")

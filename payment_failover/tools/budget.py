@@ -108,6 +108,24 @@ def _asg_name(template: Template) -> str:
     return str(_one([template], "AWS::AutoScaling::AutoScalingGroup").get("AutoScalingGroupName", ""))
 
 
+def _failback_line(primary_record: Template, global_dns: list[Template], switch: int, formula: str) -> Line:
+    """Automatic: the primary's healthy streak plus the TTL. Manual: the PRIMARY record carries the calculated
+    failback gate, and clients return only after an operator opens it (then the TTL)."""
+    gate_id = primary_record.get("HealthCheckId", {}).get("Ref")
+    gate = next((t["Resources"][gate_id] for t in global_dns if gate_id in t.get("Resources", {})), None)
+    if gate and gate["Properties"]["HealthCheckConfig"]["Type"] == "CALCULATED":
+        return Line(
+            "region failback: clients resolve to the primary again",
+            ALIAS_TTL_SECONDS,
+            "s",
+            f"regionFailback=manual: TTL {ALIAS_TTL_SECONDS} s after an operator opens the failback gate (a gate "
+            f"left open: {formula}, as automatic)",
+        )
+    return Line(
+        "region failback: clients resolve to the primary again", switch, "s", f"primary check passes: {formula}"
+    )
+
+
 def _region_failover(global_dns: list[Template], primary: Template, standby: Template) -> list[Line]:
     """Route 53 moves clients when the primary's check fails, and back when it passes again; the TTL bounds
     how long a resolver keeps the old answer. The standby serves with its own fleet (`standbySettings` may give
@@ -127,7 +145,7 @@ def _region_failover(global_dns: list[Template], primary: Template, standby: Tem
     standby_max = _one([standby], "AWS::AutoScaling::AutoScalingGroup")["MaxSize"]
     lines = [
         Line("region failover: clients resolve to the standby", switch, "s", f"primary check fails: {formula}"),
-        Line("region failback: clients resolve to the primary again", switch, "s", f"primary check passes: {formula}"),
+        _failback_line(primary_record, global_dns, switch, formula),
         Line(
             "standby capacity when it takes all traffic",
             standby_size,

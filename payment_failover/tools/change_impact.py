@@ -265,6 +265,8 @@ CHANGES: dict[str, tuple[dict[str, str], dict[str, str]] | str] = {
         {"standbyRegion": "eu-west-1"},
         {"standbyRegion": "eu-west-1", "standbySettings": '{"instanceType": "t3.medium"}'},
     ),
+    # Only a standby has failover records; without one the setting changes nothing.
+    "regionFailback": ({"standbyRegion": "eu-west-1"}, {"standbyRegion": "eu-west-1", "regionFailback": "automatic"}),
 }
 
 

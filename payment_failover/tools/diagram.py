@@ -120,6 +120,8 @@ def _alias_target(alias: Mapping[str, Any]) -> str:
 
 
 def _health_check_label(config: Mapping[str, Any]) -> str:
+    if config["Type"] == "CALCULATED":
+        return f"CALCULATED check of {len(config.get('ChildHealthChecks', []))} child (failback gate)"
     target = f"{config.get('FullyQualifiedDomainName', '')}:{config['Port']}{config.get('ResourcePath', '')}"
     return f"{config['Type']} check of {target} every {config.get('RequestInterval', 30)} s"
 

@@ -83,9 +83,14 @@ def test_r18_the_domain_fails_over_between_the_regional_names_on_their_checks(de
         return
     by_role = {r["Failover"]: r for r in records}
     assert set(by_role) == {"PRIMARY", "SECONDARY"}
+    # With regionFailback manual (the default with a standby) the PRIMARY record answers to the failback gate, a
+    # calculated check over the primary's own (docs/decisions/0010-failback-gate.md); SECONDARY to its own check.
+    manual = deployment.settings.region_failback == "manual"
     for failover, (role, region, _) in zip(("PRIMARY", "SECONDARY"), _regions(deployment), strict=True):
         record = by_role[failover]
-        assert record["HealthCheckId"] == deployment.dns[f"{role}HealthCheckId"]
+        gated = manual and failover == "PRIMARY"
+        expected = deployment.dns["FailbackGateId"] if gated else deployment.dns[f"{role}HealthCheckId"]
+        assert record["HealthCheckId"] == expected
         assert record["AliasTarget"]["DNSName"].rstrip(".") == f"{region}.{deployment.settings.domain_name}"
         assert record["AliasTarget"]["EvaluateTargetHealth"] is True
         # Failure 11: the check never probes the name of the record it is attached to.

@@ -14,6 +14,12 @@ Why nothing crosses a region: the failover records alias the regional *names* (a
 "another record in this hosted zone",
 https://docs.aws.amazon.com/Route53/latest/DeveloperGuide/resource-record-sets-values-failover-alias.html), so
 the global stack needs no ALB DNS name or zone id from another region; every value it uses is a setting.
+
+Failback gate (`regionFailback=manual`, docs/decisions/0010-failback-gate.md): the PRIMARY record carries a
+CALCULATED check whose one child is the primary's HTTPS check. With `HealthThreshold` 1 it follows the child;
+an operator sets it to 2, more than its children, and "Route 53 always considers this health check to be
+unhealthy" (https://docs.aws.amazon.com/Route53/latest/APIReference/API_UpdateHealthCheck.html), so clients
+stay on the SECONDARY however healthy the primary is, until the operator sets it back to 1.
 """
 
 from __future__ import annotations
@@ -32,6 +38,11 @@ from constructs import Construct
 
 from payment_failover.components.edge.load_balancer import HEALTH_CHECK_PATH, HTTPS_PORT
 from payment_failover.components.observability.metrics import PERIOD
+
+# The calculated gate's HealthThreshold: open follows its one child (the primary's check); closed asks for more
+# healthy children than it has, which Route 53 treats as always unhealthy (UpdateHealthCheck, HealthThreshold).
+GATE_OPEN = 1
+GATE_CLOSED = 2
 
 # Route 53 publishes health-check metrics in this region only.
 ROUTE53_METRICS_REGION = "us-east-1"
@@ -146,6 +157,7 @@ class GlobalDns(Construct):
         request_interval_seconds: int,
         failure_threshold: int,
         checker_regions: Sequence[str],
+        manual_failback: bool = False,
     ) -> None:
         super().__init__(scope, id_)
         self._health_checks(
@@ -155,7 +167,23 @@ class GlobalDns(Construct):
             failure_threshold=failure_threshold,
             checker_regions=checker_regions,
         )
+        self.failback_gate = self._failback_gate() if manual_failback and len(self.checks) > 1 else None
         self._records(domain_name=domain_name, hosted_zone=hosted_zone)
+
+    def _failback_gate(self) -> route53.HealthCheck:
+        """The operator's switch: a CALCULATED check over the primary's HTTPS check, deployed open.
+
+        The template always says open (`HealthThreshold` 1); the operator's `update-health-check --health-threshold`
+        is the only thing that closes it. CloudFormation writes the property again only when this resource's
+        template properties change (its child is replaced when `dnsHealthCheckIntervalSeconds` changes).
+        """
+        return route53.HealthCheck(
+            self,
+            "FailbackGate",
+            type=route53.HealthCheckType.CALCULATED,
+            child_health_checks=[self.checks[0].health_check],
+            health_threshold=GATE_OPEN,
+        )
 
     def _health_checks(
         self,
@@ -216,6 +244,10 @@ class GlobalDns(Construct):
                     target=alias(check.endpoint, evaluate=True),
                     failover=failover,
                     set_identifier=f"{failover.value.lower()}-{check.region}",
-                    health_check=check.health_check,
+                    health_check=(
+                        self.failback_gate
+                        if failover is route53.Failover.PRIMARY and self.failback_gate
+                        else check.health_check
+                    ),
                 )
             )

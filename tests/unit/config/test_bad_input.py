@@ -42,6 +42,9 @@ IRELAND_X86 = "ami-0d31d4f8d69d7977a"
 ROOM_TO_DEPLOY = "so a deployment can launch new instances before it retires old ones"
 WHOLE = "expected a whole number in ASCII digits."
 DNS_NAME = "expected a DNS name of ASCII letters, digits and hyphens such as payments.example.com."
+FAILBACK = (
+    "use manual (an operator opens the failback gate) or automatic (clients return when the primary's check passes)."
+)
 DNS_REGIONS = (
     "give at least 3 distinct Route 53 checker regions, each once, from ap-northeast-1, ap-southeast-1, "
     "ap-southeast-2, eu-west-1, sa-east-1, us-east-1, us-west-1, us-west-2."
@@ -535,6 +538,22 @@ BAD_CONFIGURATIONS: list[tuple[dict[str, Any], dict[str, str], str]] = [
         {"dnsFailureThreshold": "11"},
         {},
         invalid("dnsFailureThreshold", "11 is not allowed; use 1 to 10 consecutive failures."),
+    ),
+    # --- regionFailback: manual (an operator opens the gate) or automatic ------------------------------------
+    (
+        {"regionFailback": "auto"},
+        {},
+        invalid("regionFailback", f"'auto' is not allowed; {FAILBACK}"),
+    ),
+    (
+        {"regionFailback": "Manual"},
+        {},
+        invalid("regionFailback", f"'Manual' is not allowed; {FAILBACK}"),
+    ),
+    (
+        {"regionFailback": ""},
+        {},
+        invalid("regionFailback", f"'' is not allowed; {FAILBACK}"),
     ),
     (
         {"dnsHealthCheckRegions": "us-east-1,eu-west-1"},

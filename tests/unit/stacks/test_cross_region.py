@@ -76,6 +76,7 @@ CHANGED: dict[str, dict[str, str]] = {
     },
     "standbyRegion": {"standbyRegion": "eu-west-1"},
     "standbySettings": {"standbyRegion": "eu-west-1", "standbySettings": '{"instanceType": "t3.micro"}'},
+    "regionFailback": {"standbyRegion": "eu-west-1", "regionFailback": "automatic"},
 }
 _IMPORTS = ("Fn::ImportValue", "Fn::GetStackOutput")
 _READERS = ("Custom::CrossRegionExportReader", "Custom::CrossRegionExportWriter")

@@ -288,12 +288,41 @@ def test_r18_region_failover_and_failback_times_come_from_the_global_templates(
     figures = _figures([t.to_json() for t in standby_stage.templates.values()])
     # dnsHealthCheckIntervalSeconds 10 x dnsFailureThreshold 3 + the ALB alias TTL of 60 s.
     assert figures["region failover: clients resolve to the standby"].value == 10 * 3 + budget.ALIAS_TTL_SECONDS
-    assert figures["region failback: clients resolve to the primary again"].value == 90
+    # regionFailback=manual (the default with a standby): the TTL after the operator opens the gate.
+    failback = figures["region failback: clients resolve to the primary again"]
+    assert failback.value == budget.ALIAS_TTL_SECONDS
+    assert "opens the failback gate" in failback.how
+    assert "10 s x 3 + TTL 60 s" in failback.how
     capacity = figures["standby capacity when it takes all traffic"]
     assert capacity.value == 6
     assert capacity.how.startswith("6 x t3.micro (primary: 6 x t3.small)")
     assert "up to 7" in capacity.how
     assert figures["standby: healthy capacity right after losing an AZ"].met
+
+
+def test_automatic_failback_waits_for_the_primarys_healthy_streak(standby_stage: SynthesizedStage) -> None:
+    """regionFailback=automatic: the PRIMARY record carries the primary's HTTPS check itself."""
+    templates = [json.loads(json.dumps(t.to_json())) for t in standby_stage.templates.values()]
+    (global_dns,) = [
+        t
+        for t in templates
+        if any(
+            r["Type"] == "AWS::Route53::RecordSet" and "Failover" in r["Properties"] for r in t["Resources"].values()
+        )
+    ]
+    resources = global_dns["Resources"]
+    (gate_id,) = [
+        k
+        for k, r in resources.items()
+        if r["Type"] == "AWS::Route53::HealthCheck" and r["Properties"]["HealthCheckConfig"]["Type"] == "CALCULATED"
+    ]
+    (child,) = resources.pop(gate_id)["Properties"]["HealthCheckConfig"]["ChildHealthChecks"]
+    for record in resources.values():
+        if record["Properties"].get("HealthCheckId") == {"Ref": gate_id}:
+            record["Properties"]["HealthCheckId"] = child
+    failback = _figures(templates)["region failback: clients resolve to the primary again"]
+    assert failback.value == 10 * 3 + budget.ALIAS_TTL_SECONDS
+    assert failback.how == "primary check passes: 10 s x 3 + TTL 60 s"
 
 
 def test_without_a_standby_there_is_no_region_failover_figure(default_stage: SynthesizedStage) -> None:

@@ -5,7 +5,11 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from aws_cdk import App, Environment, Stack
+from aws_cdk import aws_route53 as route53
+from aws_cdk.assertions import Template
 
+from payment_failover.components.edge.dns_failover import GATE_CLOSED, GATE_OPEN, GlobalDns
 from tests.helpers.cloudwatch_model import AlarmModel, Series, evaluate
 from tests.helpers.support import single
 from tests.helpers.synth import SynthesizedStage
@@ -17,6 +21,19 @@ MINUTES = range(5)
 def _checks(stage: SynthesizedStage) -> dict[str, dict[str, Any]]:
     found = stage.global_dns.find_resources("AWS::Route53::HealthCheck")
     return {logical_id: r["Properties"]["HealthCheckConfig"] for logical_id, r in found.items()}
+
+
+def _endpoint_checks(stage: SynthesizedStage) -> dict[str, dict[str, Any]]:
+    """The checks that probe an endpoint (every check but the calculated failback gate)."""
+    return {k: c for k, c in _checks(stage).items() if c["Type"] != "CALCULATED"}
+
+
+def _probed(checks: dict[str, dict[str, Any]], check_id: str) -> list[str]:
+    """The names a check probes: its own, or its children's for a calculated check."""
+    check = checks[check_id]
+    if check["Type"] == "CALCULATED":
+        return [name for child in check["ChildHealthChecks"] for name in _probed(checks, child["Ref"])]
+    return [check["FullyQualifiedDomainName"]]
 
 
 def _records(template: Any) -> list[dict[str, Any]]:
@@ -33,9 +50,9 @@ def test_failure_11_no_health_check_probes_a_record_it_is_attached_to(
     attached = [(r["HealthCheckId"]["Ref"], r["Name"]) for r in _records(stage.global_dns) if "HealthCheckId" in r]
     assert len(attached) == (2 if stage.settings.standby else 0)
     for check_id, record_name in attached:
-        assert checks[check_id]["FullyQualifiedDomainName"] + "." != record_name
+        assert all(name + "." != record_name for name in _probed(checks, check_id))
     # ... and no check probes the name clients resolve, attached or not.
-    assert all(c["FullyQualifiedDomainName"] != stage.settings.domain_name for c in checks.values())
+    assert all(c["FullyQualifiedDomainName"] != stage.settings.domain_name for c in _endpoint_checks(stage).values())
 
 
 @pytest.mark.parametrize("configuration", CONFIGURATIONS)
@@ -44,7 +61,7 @@ def test_r11_each_region_has_an_https_sni_check_on_its_own_regional_name(
 ) -> None:
     stage: SynthesizedStage = request.getfixturevalue(configuration)
     regions = [stage.settings.region] + ([stage.settings.standby_region] if stage.settings.standby_region else [])
-    checks = list(_checks(stage).values())
+    checks = list(_endpoint_checks(stage).values())
     assert sorted(c["FullyQualifiedDomainName"] for c in checks) == sorted(
         f"{region}.{stage.settings.domain_name}" for region in regions
     )
@@ -113,7 +130,7 @@ def test_r18_primary_and_secondary_each_tied_to_its_own_regions_check(standby_st
             "HostedZoneId": "Z00000000EXAMPLE",
             "EvaluateTargetHealth": True,
         }
-        assert checks[record["HealthCheckId"]["Ref"]]["FullyQualifiedDomainName"] == f"{region}.payments.example.com"
+        assert _probed(checks, record["HealthCheckId"]["Ref"]) == [f"{region}.payments.example.com"]
     assert by_role["PRIMARY"]["SetIdentifier"] != by_role["SECONDARY"]["SetIdentifier"]
 
 
@@ -182,7 +199,7 @@ def test_r11_an_alarm_in_us_east_1_on_every_regional_check(configuration: str, r
         assert alarm["AlarmActions"] == alarm["OKActions"] == [{"Ref": topic_id}]
         (dimension,) = metric["Dimensions"]
         watched.add(dimension["Value"]["Ref"])
-    assert watched == set(_checks(stage))
+    assert watched == set(_endpoint_checks(stage))
     key_policy = single(dns, "AWS::KMS::Key")["KeyPolicy"]["Statement"]
     assert any(s.get("Principal", {}).get("Service") == "cloudwatch.amazonaws.com" for s in key_policy)
 
@@ -198,7 +215,7 @@ def _region_alarm_state(stage: SynthesizedStage, name: str, primary: Series, sta
         for r in dns.find_resources("AWS::CloudWatch::Alarm").values()
         if r["Properties"]["AlarmName"].endswith(f"-{name}")
     ]
-    checks = {logical_id: c["FullyQualifiedDomainName"] for logical_id, c in _checks(stage).items()}
+    checks = {logical_id: c["FullyQualifiedDomainName"] for logical_id, c in _endpoint_checks(stage).items()}
     published = {"eu-central-1.payments.example.com": primary, "eu-west-1.payments.example.com": standby}
     stats = {q["Id"]: q["MetricStat"] for q in alarm["Metrics"] if "MetricStat" in q}
     series = {
@@ -242,3 +259,78 @@ def test_outputs_name_the_topic_checks_and_urls(standby_stage: SynthesizedStage)
     for stack in standby_stage.stage.regional:
         regional = standby_stage.templates[stack.stack_name].to_json()["Outputs"]
         assert regional["ServiceUrl"]["Value"] == f"https://{stack.region}.payments.example.com/health"
+
+
+def _global_dns(*, manual_failback: bool, regions: tuple[str, ...] = ("eu-central-1", "eu-west-1")) -> Template:
+    """GlobalDns alone in a bare us-east-1 stack: both failback modes without another Stage synthesis."""
+    stack = Stack(App(), "Dns", env=Environment(account="123456789012", region="us-east-1"))
+    zone = route53.HostedZone.from_hosted_zone_attributes(
+        stack, "Zone", hosted_zone_id="Z00000000EXAMPLE", zone_name="example.com"
+    )
+    GlobalDns(
+        stack,
+        "Dns",
+        domain_name="payments.example.com",
+        hosted_zone=zone,
+        regions=regions,
+        request_interval_seconds=10,
+        failure_threshold=3,
+        checker_regions=("us-east-1", "eu-west-1", "ap-southeast-1"),
+        manual_failback=manual_failback,
+    )
+    return Template.from_stack(stack)
+
+
+def _by_role(template: Template) -> tuple[dict[str, dict[str, Any]], dict[str, dict[str, Any]]]:
+    checks = {
+        k: r["Properties"]["HealthCheckConfig"] for k, r in template.find_resources("AWS::Route53::HealthCheck").items()
+    }
+    return checks, {r["Failover"]: r for r in _records(template)}
+
+
+def test_manual_failback_ties_the_primary_record_to_a_calculated_gate_over_the_primary_check() -> None:
+    """Manual: PRIMARY is healthy only while the gate (threshold 1 of its one child, the primary's check) is."""
+    checks, by_role = _by_role(_global_dns(manual_failback=True))
+    gate = checks[by_role["PRIMARY"]["HealthCheckId"]["Ref"]]
+    assert gate["Type"] == "CALCULATED"
+    assert gate["HealthThreshold"] == GATE_OPEN == 1
+    assert gate.get("Inverted", False) is False
+    assert "Disabled" not in gate
+    (child,) = gate["ChildHealthChecks"]
+    # The operator's closed value asks for more healthy children than the gate has: always unhealthy.
+    assert len(gate["ChildHealthChecks"]) < GATE_CLOSED
+    assert checks[child["Ref"]]["FullyQualifiedDomainName"] == "eu-central-1.payments.example.com"
+    # The SECONDARY keeps its own region's check: the gate never holds clients away from the standby.
+    assert checks[by_role["SECONDARY"]["HealthCheckId"]["Ref"]]["FullyQualifiedDomainName"] == (
+        "eu-west-1.payments.example.com"
+    )
+    assert len(checks) == 3
+
+
+def test_automatic_failback_ties_each_record_to_its_regions_check_and_has_no_gate() -> None:
+    checks, by_role = _by_role(_global_dns(manual_failback=False))
+    assert len(checks) == 2
+    assert all(c["Type"] == "HTTPS" for c in checks.values())
+    for role, region in (("PRIMARY", "eu-central-1"), ("SECONDARY", "eu-west-1")):
+        assert (
+            checks[by_role[role]["HealthCheckId"]["Ref"]]["FullyQualifiedDomainName"]
+            == f"{region}.payments.example.com"
+        )
+
+
+def test_failback_mode_has_no_effect_without_a_standby() -> None:
+    template = _global_dns(manual_failback=True, regions=("eu-central-1",))
+    checks = [
+        r["Properties"]["HealthCheckConfig"] for r in template.find_resources("AWS::Route53::HealthCheck").values()
+    ]
+    assert [c["Type"] for c in checks] == ["HTTPS"]
+    assert template.to_json() == _global_dns(manual_failback=False, regions=("eu-central-1",)).to_json()
+
+
+def test_the_standby_stage_defaults_to_manual_and_outputs_the_gate(standby_stage: SynthesizedStage) -> None:
+    assert standby_stage.settings.region_failback == "manual"
+    outputs = standby_stage.global_dns.to_json()["Outputs"]
+    gate_ref = outputs["FailbackGateId"]["Value"]["Ref"]
+    checks, by_role = _by_role(standby_stage.global_dns)
+    assert by_role["PRIMARY"]["HealthCheckId"]["Ref"] == gate_ref
+    assert checks[gate_ref]["Type"] == "CALCULATED"
