@@ -12,7 +12,9 @@ def tag_everything(scope: IConstruct, tags: Sequence[tuple[str, str]]) -> None:
     """Tag every taggable resource below `scope`, and set the same tags on each of its stacks.
 
     Resource tags go into the templates; ASGs propagate them to every instance they launch. Stack tags are what
-    CloudFormation applies at deploy time to resources CDK adds after aspects run. With cdk.json's
+    CloudFormation applies at deploy time to resources CDK adds after aspects run; their propagation "varies by
+    resource type" (https://docs.aws.amazon.com/AWSCloudFormation/latest/TemplateReference/aws-properties-resource-tags.md),
+    which is why the resource tags stay the primary mechanism. With cdk.json's
     `@aws-cdk/core:explicitStackTags` (recommended since aws-cdk-lib 2.205) `Tags.of(...)` no longer sets stack
     tags, so they are set on each stack explicitly.
     """

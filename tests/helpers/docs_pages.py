@@ -5,8 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-# The repository: the nearest folder above this file that holds pyproject.toml (so this module may move).
-ROOT = next(folder for folder in Path(__file__).resolve().parents if (folder / "pyproject.toml").is_file())
+from tests.helpers.cli import ROOT
 
 
 def doc_pages() -> list[Path]:
