@@ -123,8 +123,9 @@ DRILL_DESCRIBE_AND_LOGS = Acknowledgment(
         "this ASG (ec2:FisTargetArns) and zonal shifts to this ALB and ASG (arc-zonal-shift:ResourceIdentifier). "
         "The same holds for ec2:DescribeManagedPrefixLists, the deploy-time lookup of the S3 prefix list id that "
         "CloudFormation does not return, and for the two calls Synthetics requires of every canary role: "
-        "s3:ListAllMyBuckets and cloudwatch:PutMetricData, the latter held to the CloudWatchSynthetics namespace by "
-        "condition (R21)."
+        "s3:ListAllMyBuckets and cloudwatch:PutMetricData, the latter held to the CloudWatchSynthetics namespace (and "
+        "the zonal probe's own) by condition, and for ec2:DescribeNetworkInterfaces, which the zonal probe calls to "
+        "find each AZ's load balancer node and which reads only (R21)."
     ),
 )
 
@@ -181,6 +182,7 @@ def _probe_results(probe: str) -> Acknowledgment:
 
 PROBE_SERVICE_RESULTS = _probe_results("service")
 PROBE_REGION_RESULTS = _probe_results("region")
+PROBE_ZONAL_RESULTS = _probe_results("zonal")
 PROBE_LOG_GROUPS = Acknowledgment(
     id=f"{IAM5}[Resource::{_ACCOUNT_ARN.format(service='logs')}:log-group:/aws/lambda/cwsyn-payment-failover-*]",
     reason=(
@@ -270,9 +272,10 @@ SDK_CALL_DLQ = Acknowledgment(
 DETECTORS_WITHOUT_ACTIONS = Acknowledgment(
     id=f"{NIST}::{NIST}-CloudWatchAlarmAction",
     reason=(
-        "The per-AZ error and latency outlier alarms are inputs of each AZ's composite gray-failure alarm, and the SLO "
-        "burn-rate windows of each tier's composite burn alarm (long AND short window, R21); the composites page the "
-        "failover topic, and giving the inputs actions of their own would page several times for one failure."
+        "The per-AZ error and latency outlier alarms and the per-AZ probe alarms are inputs of each AZ's composite "
+        "gray-failure alarm, and the SLO burn-rate windows of each tier's composite burn alarm (long AND short window, "
+        "R21); the composites page the failover topic, and giving the inputs actions of their own would page several "
+        "times for one failure."
     ),
 )
 
@@ -377,9 +380,13 @@ def _acknowledge_logging_and_detection_findings(
     Validations.of(http_redirect_listener).acknowledge(REDIRECT_LISTENER_PCI, REDIRECT_LISTENER_NIST)
     Validations.of(gray_failure_detectors).acknowledge(DETECTORS_WITHOUT_ACTIONS)
     Validations.of(burn_rate_windows).acknowledge(DETECTORS_WITHOUT_ACTIONS)
+    # Only the per-AZ probe alarms (probes.py names them ZoneFailing-<az>): the service and region probes page.
+    for zone_alarm in (child for child in probes.node.children if child.node.id.startswith("ZoneFailing-")):
+        Validations.of(zone_alarm).acknowledge(DETECTORS_WITHOUT_ACTIONS)
     Validations.of(probes).acknowledge(
         PROBE_SERVICE_RESULTS,
         PROBE_REGION_RESULTS,
+        PROBE_ZONAL_RESULTS,
         PROBE_LOG_GROUPS,
         DRILL_DESCRIBE_AND_LOGS,
         GENERATED_ROLE_POLICIES_PCI,

@@ -34,7 +34,7 @@ from payment_failover.components.observability.gray_failure import GrayFailureAl
 from payment_failover.components.observability.log_encryption import LogArchive
 from payment_failover.components.observability.metrics import WebTierMetrics
 from payment_failover.components.observability.operator_events import OperatorEvents
-from payment_failover.components.observability.probes import SyntheticProbes
+from payment_failover.components.observability.probes import SyntheticProbes, ZonalTarget
 from payment_failover.components.observability.slo import BurnRateAlarms
 from payment_failover.components.resilience.az_drills import AzLossDrills
 from payment_failover.components.resilience.zonal_autoshift import ZonalAutoshift
@@ -44,8 +44,8 @@ from payment_failover.names import ResourceNames
 from payment_failover.stacks.zonal_stack import ZonalStack
 
 SERVICE_PORT = 8080
-# What the synthetic probes ask for; the sample service's API path joins it with application delivery (issue 19).
-PROBE_PATHS = ("/health",)
+# What the synthetic probes ask for: liveness, and the sample service's payment API (docs/your-service.md).
+PROBE_PATHS = ("/health", "POST /payments 201")
 
 
 class ServiceStack(ZonalStack):
@@ -76,8 +76,8 @@ class ServiceStack(ZonalStack):
             auto_scaling_group_arn=self.compute.auto_scaling_group_arn,
         )
         policy = self._alarm_policy(settings, names)
-        self._observe(fleet, policy)
         self._probe(settings, policy)
+        self._observe(fleet, policy)
         self._resilience(settings, fleet, policy)
         self._announce(fleet, policy)
         self.dashboard = FailoverDashboard(
@@ -91,6 +91,7 @@ class ServiceStack(ZonalStack):
                 *self.gray_failure.per_az.values(),
                 *self.burn_rate.composites.values(),
                 *self.probes.alarms.values(),
+                self.probes.zones_failing,
             ],
             firewall=self.firewall,
         )
@@ -251,17 +252,27 @@ class ServiceStack(ZonalStack):
             self, "WafBlockedSpike", alarm_name=f"{policy.name_prefix}-WafBlockedSpike"
         )
         notify(self.waf_blocked_spike, policy.topic)
-        self.gray_failure = GrayFailureAlarms(self, "GrayFailure", fleet=fleet, policy=policy)
-        self.burn_rate = BurnRateAlarms(self, "BurnRate", fleet=fleet, policy=policy)
+        self.gray_failure = GrayFailureAlarms(
+            self, "GrayFailure", fleet=fleet, policy=policy, probe_alarms=self.probes.zone_alarms
+        )
+        self.burn_rate = BurnRateAlarms(
+            self, "BurnRate", fleet=fleet, policy=policy, probe_canary_name=self.probes.canary_names["Service"]
+        )
 
     def _probe(self, settings: Settings, policy: AlarmPolicy) -> None:
-        """What clients see, every minute, traffic or not: the service's name and this region's own (R21)."""
+        """What clients see, every minute, traffic or not: the service's name, this region's own, and each AZ's load
+        balancer node (R21). `self.probes.zone_alarms` (AZ → alarm) is what a zonal deployment's alarms can add."""
         self.probes = SyntheticProbes(
             self,
             "Probes",
             policy=policy,
             targets={"Service": settings.domain_name, "Region": self.endpoint.name},
             paths=PROBE_PATHS,
+            zonal=ZonalTarget(
+                host=settings.domain_name,
+                load_balancer_full_name=self.load_balancer.load_balancer.load_balancer_full_name,
+                availability_zones=settings.availability_zones,
+            ),
         )
 
     def _resilience(self, settings: Settings, fleet: ServedFleet, policy: AlarmPolicy) -> None:
@@ -278,13 +289,14 @@ class ServiceStack(ZonalStack):
             name_prefix=policy.name_prefix,
             log_archive=self.log_archive,
         )
-        # Outcome: clients get errors; blocking: the group is already short of instances, so a practice run must
-        # not take an AZ away.
+        # Outcome: clients get errors, the region's probe fails, or the nodes of two AZs fail their probes (one AZ's
+        # node is what the practice run shifts away); blocking: the group is already short of instances, so a
+        # practice run must not take an AZ away.
         self.autoshift = ZonalAutoshift(
             self,
             "ZonalAutoshift",
             resources=fleet.shiftable_resources,
-            outcome_alarm=self.alarms.alb_5xx,
+            outcome_alarms=[self.alarms.alb_5xx, self.probes.alarms["Region"], self.probes.zones_failing],
             blocking_alarm=self.alarms.in_service,
             enabled=settings.zonal_autoshift,
         )

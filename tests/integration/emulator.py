@@ -623,7 +623,8 @@ UNMODELLED_RESOURCES: dict[str, str] = {
     "AWS::WAFv2::WebACL": "the web ACL in front of the public ALB (moto's wafv2 has no CloudFormation model)",
     "AWS::WAFv2::WebACLAssociation": "the web ACL's association with the ALB",
     "AWS::WAFv2::LoggingConfiguration": "the web ACL's logging to its aws-waf-logs- group, headers redacted",
-    "AWS::Synthetics::Canary": "the synthetic probes of the service's and the region's names (R21)",
+    "AWS::Synthetics::Canary": "the synthetic probes of the service's and the region's names and of each AZ's load "
+    "balancer node (R21)",
 }
 
 # Properties moto accepts but drops, and behaviour it does not have.

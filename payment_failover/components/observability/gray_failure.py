@@ -1,9 +1,12 @@
 """Gray-failure detection per AZ (R17): one AZ much worse than its peers while they are fine.
 
-Per AZ, two detectors and one composite alarm that pages on the failover topic:
+Per AZ, two detectors, the AZ's synthetic probe, and one composite alarm that pages on the failover topic:
 - errors: the AZ's 5xx rate is above `errorRatePercent` *and* the AZ accounts for at least two thirds of
   the region's 5xx (twice its fair share of three), so a region-wide problem does not point at one AZ;
-- latency: the AZ's p99 is above `latencyP99ThresholdMs` *and* at least twice the p99 of every other AZ.
+- latency: the AZ's p99 is above `latencyP99ThresholdMs` *and* at least twice the p99 of every other AZ;
+- probe: the probe of the AZ's load balancer node fails (or is slow) *while at least one other AZ's passes*
+  (probes.py): it sees the AZ with no client traffic at all, and a probe failing everywhere is the region's
+  problem, which the regional probe pages for.
 The composite is what an operator (or a person deciding on a zonal shift) acts on: shift this AZ away.
 
 The rules take the "impact and outlier" pairing of AWS's construct library cdklabs/cdk-multi-az-observability
@@ -45,6 +48,7 @@ class GrayFailureAlarms(Construct):
         *,
         fleet: ServedFleet,
         policy: AlarmPolicy,
+        probe_alarms: Mapping[str, cloudwatch.IAlarm],
     ) -> None:
         super().__init__(scope, id_)
         metrics, availability_zones = fleet.metrics, fleet.availability_zones
@@ -87,6 +91,7 @@ class GrayFailureAlarms(Construct):
                 alarm_rule=cloudwatch.AlarmRule.any_of(
                     cloudwatch.AlarmRule.from_alarm(errors, cloudwatch.AlarmState.ALARM),
                     cloudwatch.AlarmRule.from_alarm(latency, cloudwatch.AlarmState.ALARM),
+                    *_probe_alone(az, probe_alarms),
                 ),
             )
             notify(composite, topic)
@@ -110,3 +115,18 @@ class GrayFailureAlarms(Construct):
         )
         self.detectors.append(alarm)
         return alarm
+
+
+def _probe_alone(az: str, probe_alarms: Mapping[str, cloudwatch.IAlarm]) -> list[cloudwatch.IAlarmRule]:
+    """`az`'s probe in ALARM while some other AZ's is not: empty when `az` has no probe alarm."""
+    if az not in probe_alarms:
+        return []
+    others = [alarm for other, alarm in probe_alarms.items() if other != az]
+    return [
+        cloudwatch.AlarmRule.all_of(
+            cloudwatch.AlarmRule.from_alarm(probe_alarms[az], cloudwatch.AlarmState.ALARM),
+            cloudwatch.AlarmRule.any_of(
+                *(cloudwatch.AlarmRule.from_alarm(other, cloudwatch.AlarmState.OK) for other in others)
+            ),
+        )
+    ]

@@ -26,6 +26,15 @@ load-balancer-cloudwatch-metrics.html):
   (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/Statistics-definitions.html).
 A window without requests divides 0 by 0 and yields no datapoint (metric math drops it): no traffic spends no
 budget, and the windows treat missing data as not breaching.
+
+The service name's synthetic probe is the floor of the availability objective when traffic is low: each of its
+runs (one a minute, probes.py) counts as one more event, and a failed run as a bad one. Its `SuccessPercent` is 100
+for a run that passed and 0 for one that failed, so over a window the SampleCount is the runs and Sum / 100 the runs
+that passed (https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Synthetics_Canaries_metrics.html).
+A busy hour's thousands of requests drown a failed run; with no clients, the probes' own requests (which reach the
+ALB and are counted there) and runs are the events, and a probe that cannot reach the load balancer at all — DNS,
+TLS, an unreachable node, which no ALB metric records — still spends the budget. A probe's request that failed with
+a 5xx is counted twice, as a 5xx and as a failed run, which can only read the burn high.
 """
 
 from __future__ import annotations
@@ -37,6 +46,7 @@ from aws_cdk import aws_cloudwatch as cloudwatch
 from constructs import Construct
 
 from payment_failover.components.observability.alarms import notify
+from payment_failover.components.observability.probes import SYNTHETICS_NAMESPACE
 from payment_failover.components.served_fleet import AlarmPolicy, Objectives, ServedFleet
 
 SLO_PERIOD_HOURS = 30 * 24
@@ -66,8 +76,11 @@ TIERS = (FAST_BURN, SLOW_BURN)
 class BurnRateAlarms(Construct):
     """`self.composites[tier.name]` notifies the failover topic; `self.windows` are its inputs (no actions)."""
 
-    def __init__(self, scope: Construct, id_: str, *, fleet: ServedFleet, policy: AlarmPolicy) -> None:
+    def __init__(
+        self, scope: Construct, id_: str, *, fleet: ServedFleet, policy: AlarmPolicy, probe_canary_name: str
+    ) -> None:
         super().__init__(scope, id_)
+        self.probe_canary_name = probe_canary_name
         objectives = policy.objectives
         self.windows: list[cloudwatch.Alarm] = []
         self.composites: dict[str, cloudwatch.CompositeAlarm] = {}
@@ -106,7 +119,7 @@ class BurnRateAlarms(Construct):
     ) -> cloudwatch.Alarm:
         period = Duration.minutes(minutes)
         if kind == "Availability":
-            burn = availability_burn_rate(fleet, objectives.availability_percent, period)
+            burn = availability_burn_rate(fleet, objectives.availability_percent, period, self.probe_canary_name)
         else:
             burn = latency_burn_rate(fleet, objectives.latency_ms, objectives.latency_percent, period)
         self.burn_rates[f"{kind}{minutes}"] = burn
@@ -126,18 +139,33 @@ class BurnRateAlarms(Construct):
         return alarm
 
 
-def availability_burn_rate(fleet: ServedFleet, objective_percent: float, period: Duration) -> cloudwatch.MathExpression:
-    """How many times faster than the 30-day budget allows the window's 5xx are spending it."""
+def availability_burn_rate(
+    fleet: ServedFleet, objective_percent: float, period: Duration, probe_canary_name: str
+) -> cloudwatch.MathExpression:
+    """How many times faster than the 30-day budget allows the window's 5xx and failed probe runs are spending it."""
     metrics = fleet.metrics
+
+    def probe(statistic: str) -> cloudwatch.Metric:
+        return cloudwatch.Metric(
+            namespace=SYNTHETICS_NAMESPACE,
+            metric_name="SuccessPercent",
+            dimensions_map={"CanaryName": probe_canary_name},
+            statistic=statistic,
+            period=period,
+        )
+
     return cloudwatch.MathExpression(
         expression=(
-            "100 * (FILL(elb, 0) + FILL(target, 0)) / (FILL(requests, 0) + FILL(elb, 0))"
+            "100 * (FILL(elb, 0) + FILL(target, 0) + FILL(runs, 0) - FILL(passed, 0) / 100)"
+            " / (FILL(requests, 0) + FILL(elb, 0) + FILL(runs, 0))"
             f" / {_budget(objective_percent)}"
         ),
         using_metrics={
             "elb": metrics.load_balancer_metric("HTTPCode_ELB_5XX_Count").with_(period=period),
             "target": metrics.target_metric("HTTPCode_Target_5XX_Count").with_(period=period),
             "requests": metrics.load_balancer_metric("RequestCount").with_(period=period),
+            "runs": probe("SampleCount"),
+            "passed": probe("Sum"),
         },
         label="availability burn rate",
         period=period,

@@ -2,7 +2,9 @@
 
 One `AWS::ARCZonalShift::ZonalAutoshiftConfiguration` per resource. Autoshift needs a practice run
 configuration: ARC then shifts the resource away from an AZ weekly, and a practice run fails when its
-outcome alarm goes into ALARM; a blocking alarm keeps practice runs from starting (and ends one in
+outcome alarm goes into ALARM ("ends a practice run when the alarm is in an ALARM state"; a configuration takes 1 to
+10 outcome alarms, https://docs.aws.amazon.com/arc-zonal-shift/latest/api/API_PracticeRunConfiguration.html); a
+blocking alarm keeps practice runs from starting (and ends one in
 progress). The alarms must be in the resource's Region, so they come from this stack. Autoshift is
 built "for customers who have pre-scaled their application resources for all Availability Zones"
 (the capacity rule of compute.py).
@@ -14,7 +16,7 @@ https://docs.aws.amazon.com/r53recovery/latest/dg/arc-zonal-autoshift.how-it-wor
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 
 from aws_cdk import aws_arczonalshift as arczonalshift
 from aws_cdk import aws_cloudwatch as cloudwatch
@@ -32,7 +34,7 @@ class ZonalAutoshift(Construct):
         id_: str,
         *,
         resources: Mapping[str, str],
-        outcome_alarm: cloudwatch.IAlarm,
+        outcome_alarms: Sequence[cloudwatch.IAlarm],
         blocking_alarm: cloudwatch.IAlarm,
         enabled: bool,
     ) -> None:
@@ -44,7 +46,7 @@ class ZonalAutoshift(Construct):
             return
         condition = arczonalshift.CfnZonalAutoshiftConfiguration.ControlConditionProperty
         practice_runs = arczonalshift.CfnZonalAutoshiftConfiguration.PracticeRunConfigurationProperty(
-            outcome_alarms=[condition(alarm_identifier=outcome_alarm.alarm_arn, type=ALARM_TYPE)],
+            outcome_alarms=[condition(alarm_identifier=alarm.alarm_arn, type=ALARM_TYPE) for alarm in outcome_alarms],
             blocking_alarms=[condition(alarm_identifier=blocking_alarm.alarm_arn, type=ALARM_TYPE)],
         )
         self.configurations = {

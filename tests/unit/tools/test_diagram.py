@@ -38,8 +38,8 @@ def test_model_counts_what_the_templates_build(default_stage: SynthesizedStage) 
     model = _model(default_stage)
     assert sorted(model.zones) == ["eu-central-1a", "eu-central-1b", "eu-central-1c"]
     assert all(zone.nat_gateways == 1 and zone.private_subnets == 1 for zone in model.zones.values())
-    # 6 gray-failure detectors, 8 SLO burn-rate windows, 2 synthetic probes
-    assert len(model.alarms["regional"]) == 11 + 6 + 8 + 2 + 2  # and the drills' two runaway alarms
+    # 6 gray-failure detectors, 8 SLO burn-rate windows, 2 synthetic probes and one per AZ's node
+    assert len(model.alarms["regional"]) == 11 + 6 + 8 + 2 + 3 + 2  # and the drills' two runaway alarms
     assert model.alarms["us-east-1"] == ["payment-failover-dev-eu-central-1-DnsHealthCheckFailed"]
 
 

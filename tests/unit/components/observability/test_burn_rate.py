@@ -25,39 +25,60 @@ from tests.helpers.synth import SynthesizedStage
 
 MONTH = 30 * 24 * 60
 REQUESTS_PER_MINUTE = 1000.0
+# The probes' own requests reach the ALB every minute (probes.py): the service and region probes send /health and a
+# payment each, the zonal probe both to each of the three AZs' nodes.
+PROBE_REQUESTS_PER_MINUTE = 2 + 2 + 2 * 3
 
 
 @dataclass
 class Traffic:
-    """Per minute: requests that reached a target, ELB 5xx, target 5xx, requests slower than the objective."""
+    """Per minute: requests that reached a target, ELB 5xx, target 5xx, requests slower than the objective, and the
+    service probe's failed runs (it runs once a minute)."""
 
     requests: list[float]
     elb_5xx: list[float]
     target_5xx: list[float]
     slow: list[float]
+    probe_failed: list[float]
 
     @classmethod
     def healthy(cls, minutes: int) -> Traffic:
-        """A good month: 0.01 % target 5xx, 0.5 % slow requests, two quiet hours a night, a 3-minute blip a day."""
+        """A good month: 0.01 % target 5xx, 0.5 % slow requests, two quiet hours a night with only the probes' requests,
+        a 3-minute blip a day, and a failed probe run every night."""
         traffic = cls(
-            requests=[REQUESTS_PER_MINUTE] * minutes,
+            requests=[REQUESTS_PER_MINUTE + PROBE_REQUESTS_PER_MINUTE] * minutes,
             elb_5xx=[0.0] * minutes,
             target_5xx=[REQUESTS_PER_MINUTE * 0.0001] * minutes,
             slow=[REQUESTS_PER_MINUTE * 0.005] * minutes,
+            probe_failed=[0.0] * minutes,
         )
         for minute in range(minutes):
             of_day = minute % (24 * 60)
             if of_day < 120:  # nobody pays at night
-                traffic.requests[minute] = traffic.target_5xx[minute] = traffic.slow[minute] = 0.0
+                traffic.target_5xx[minute] = traffic.slow[minute] = 0.0
+                traffic.requests[minute] = PROBE_REQUESTS_PER_MINUTE
+                traffic.probe_failed[minute] = 1.0 if of_day == 60 else 0.0  # one lost run, say a DNS hiccup
             elif 600 <= of_day < 603:  # a deployment's blip: 5 % errors for 3 minutes
                 traffic.target_5xx[minute] = REQUESTS_PER_MINUTE * 0.05
         return traffic
 
-    def fail(self, start: int, *, target_share: float = 0.0, outage: bool = False, slow_share: float = 0.0) -> None:
+    def fail(
+        self,
+        start: int,
+        *,
+        target_share: float = 0.0,
+        outage: bool = False,
+        slow_share: float = 0.0,
+        unreachable: bool = False,
+    ) -> None:
         for minute in range(start, len(self.requests)):
             if outage:  # no healthy target: every request is an ELB 503 that RequestCount never sees
                 self.requests[minute], self.target_5xx[minute] = 0.0, 0.0
                 self.elb_5xx[minute] = REQUESTS_PER_MINUTE
+                self.probe_failed[minute] = 1.0
+            if unreachable:  # nothing reaches the load balancer: no ALB metric at all, only the probe fails
+                self.requests[minute] = self.elb_5xx[minute] = self.target_5xx[minute] = self.slow[minute] = 0.0
+                self.probe_failed[minute] = 1.0
             self.target_5xx[minute] = max(self.target_5xx[minute], self.requests[minute] * target_share)
             self.slow[minute] = max(self.slow[minute], self.requests[minute] * slow_share)
 
@@ -69,15 +90,26 @@ def _window_sums(series: list[float], width: int) -> dict[int, float]:
 
 
 def _published(traffic: Traffic, width: int) -> dict[str, dict[int, float]]:
-    """What CloudWatch returns per metric name for a window of `width` minutes ending at each minute."""
+    """What CloudWatch returns per metric name (and, for the probe, statistic) for a window of `width` minutes ending
+    at each minute. The probe runs every minute; its SuccessPercent is 100 or 0 per run, so SampleCount is the runs
+    and Sum 100 times the runs that passed."""
     requests = _window_sums(traffic.requests, width)
     slow = _window_sums(traffic.slow, width)
+    failed = _window_sums(traffic.probe_failed, width)
+    runs = {m: float(min(width, m + 1)) for m in range(len(traffic.requests))}
     return {
         "RequestCount": {m: v for m, v in requests.items() if v > 0},
         "HTTPCode_ELB_5XX_Count": {m: v for m, v in _window_sums(traffic.elb_5xx, width).items() if v > 0},
         "HTTPCode_Target_5XX_Count": {m: v for m, v in _window_sums(traffic.target_5xx, width).items() if v > 0},
         "TargetResponseTime": {m: 100 * (v - slow[m]) / v for m, v in requests.items() if v > 0},
+        "SuccessPercent/SampleCount": runs,
+        "SuccessPercent/Sum": {m: 100 * (runs[m] - failed[m]) for m in runs},
     }
+
+
+def _series_name(stat: dict[str, Any]) -> str:
+    name: str = stat["Metric"]["MetricName"]
+    return f"{name}/{stat['Stat']}" if name == "SuccessPercent" else name
 
 
 def _window_alarms(stage: SynthesizedStage) -> dict[str, dict[str, Any]]:
@@ -91,7 +123,7 @@ def _states(alarm: dict[str, Any], traffic: Traffic) -> list[bool]:
     (expression,) = [q["Expression"] for q in alarm["Metrics"] if "Expression" in q]
     (width,) = {stat["Period"] // 60 for stat in stats.values()}
     published = _published(traffic, width)
-    series = {query_id: published[stat["Metric"]["MetricName"]] for query_id, stat in stats.items()}
+    series = {query_id: published[_series_name(stat)] for query_id, stat in stats.items()}
     minutes = list(range(len(traffic.requests)))
     result = evaluate(expression, series, minutes)
     model = AlarmModel.of(alarm)
@@ -143,6 +175,7 @@ def test_r21_a_healthy_month_never_fires_either_tier(default_stage: SynthesizedS
         ("total outage: every request an ELB 503", {"outage": True}),
         ("2 % of requests get a 5xx (burn 40)", {"target_share": 0.02}),
         ("20 % of requests slower than the objective (burn 20)", {"slow_share": 0.2}),
+        ("nothing reaches the load balancer: only the probe fails", {"unreachable": True}),
     ],
 )
 def test_r21_a_fast_burn_pages_within_its_one_hour_window(

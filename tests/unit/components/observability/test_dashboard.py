@@ -133,6 +133,8 @@ def test_r10_alarm_states_widget_lists_every_regional_alarm(
     }
     composites = set(default_stage.service.find_resources("AWS::CloudWatch::CompositeAlarm"))
     shown = {ref.split()[1].split(".")[0] for ref in widget["properties"]["alarms"]}
-    # Every alarm that notifies anyone; the gray-failure detectors and SLO windows show through their composites.
+    # Every alarm that notifies anyone; the gray-failure detectors, SLO windows and per-AZ probe alarms show through
+    # their composites.
     assert shown == notifying | composites
-    assert len(composites) == 3 + 2  # AzOutlier per AZ, SloFastBurn and SloSlowBurn
+    # AzOutlier per AZ, SloFastBurn and SloSlowBurn, ProbeZonesFailing; the per-AZ probe alarms show through them.
+    assert len(composites) == 3 + 2 + 1

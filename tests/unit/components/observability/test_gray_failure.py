@@ -5,6 +5,7 @@ when the whole region is equally bad; the synthesized detectors are evaluated wi
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import pytest
@@ -43,11 +44,40 @@ def test_r17_each_az_has_an_outlier_composite_that_pages_the_failover_topic(
     assert composite["AlarmActions"] == [{"Ref": topic_id}]
     assert composite["OKActions"] == [{"Ref": topic_id}]
     by_id = {a["LogicalId"]: name for name, a in alarms.items()}
-    assert sorted(by_id[i] for i in _rule_alarms(composite["AlarmRule"])) == [
+    assert sorted({by_id[i] for i in _rule_alarms(composite["AlarmRule"])}) == [
         f"payment-failover-dev-AzErrorOutlier-{az}",
         f"payment-failover-dev-AzLatencyOutlier-{az}",
+        *(f"payment-failover-dev-ProbeZoneFailing-{zone}" for zone in AZS),
     ]
     assert " OR " in json.dumps(composite["AlarmRule"])
+
+
+def _fires(rule: Any, alarms: dict[str, dict[str, Any]], in_alarm: set[str]) -> bool:
+    """The composite rule evaluated on alarm states (https://docs.aws.amazon.com/AmazonCloudWatch/latest/APIReference/
+    API_PutCompositeAlarm.html: ALARM("x") is TRUE when x is in ALARM, OK("x") when x is OK); every alarm not in
+    `in_alarm` is OK."""
+    parts = rule["Fn::Join"][1] if isinstance(rule, dict) else [rule]
+    text = "".join(part if isinstance(part, str) else part["Fn::GetAtt"][0] for part in parts)
+    names = {a["LogicalId"]: name for name, a in alarms.items()}
+    python = re.sub(r'(ALARM|OK)\("(\w+)"\)', lambda m: f"(s[{names[m.group(2)]!r}] == {m.group(1)!r})", text)
+    python = python.replace(" AND ", " and ").replace(" OR ", " or ").replace("NOT ", "not ")
+    states = {name: "ALARM" if name in in_alarm else "OK" for name in alarms}
+    return bool(eval(python, {}, {"s": states}))
+
+
+@pytest.mark.parametrize("az", AZS)
+def test_r21_one_azs_failing_probe_alone_pages_its_outlier_alarm_and_all_three_do_not(
+    alarms: dict, composites: dict, az: str
+) -> None:
+    """R21: the AZ's node probe failing while another AZ's passes is that AZ's gray failure, seen with no client
+    traffic; every AZ's probe failing at once is the region's failure (the regional probe pages), not an outlier."""
+    rule = composites[f"payment-failover-dev-AzOutlier-{az}"]["AlarmRule"]
+    probe = {zone: f"payment-failover-dev-ProbeZoneFailing-{zone}" for zone in AZS}
+    assert _fires(rule, alarms, {probe[az]})
+    assert _fires(rule, alarms, {probe[az], next(p for zone, p in probe.items() if zone != az)})
+    assert not _fires(rule, alarms, set(probe.values()))
+    assert not _fires(rule, alarms, {p for zone, p in probe.items() if zone != az})
+    assert _fires(rule, alarms, {f"payment-failover-dev-AzErrorOutlier-{az}"})
 
 
 def test_r17_detectors_only_feed_the_composites(alarms: dict) -> None:

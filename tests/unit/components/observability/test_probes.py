@@ -8,7 +8,10 @@ from __future__ import annotations
 from typing import Any
 
 from payment_failover.components.observability import probes
+from tests.helpers.cloudwatch_model import AlarmModel, Series, evaluate
 from tests.helpers.synth import SynthesizedStage
+
+MINUTES = [0, 1, 2]
 
 
 def _canaries(stage: SynthesizedStage) -> dict[str, dict[str, Any]]:
@@ -16,20 +19,33 @@ def _canaries(stage: SynthesizedStage) -> dict[str, dict[str, Any]]:
     return {r["Properties"]["Name"]: r["Properties"] for r in found.values()}
 
 
-def test_r21_one_probe_on_the_service_name_and_one_on_the_regions_name(default_stage: SynthesizedStage) -> None:
+def test_r21_probes_on_the_service_name_the_regions_name_and_each_azs_node(default_stage: SynthesizedStage) -> None:
     canaries = _canaries(default_stage)
     hosts = {name: c["RunConfig"]["EnvironmentVariables"]["PROBE_HOST"] for name, c in canaries.items()}
     assert hosts == {
         "payment-failover-dev-service": "payments.example.com",
         "payment-failover-dev-region": "eu-central-1.payments.example.com",
+        # The zonal probe connects to each AZ's node, with the service's name as SNI and Host.
+        "payment-failover-dev-zonal": "payments.example.com",
     }
     for canary in canaries.values():
         assert canary["Schedule"]["Expression"] == "rate(1 minute)"
         assert canary["RuntimeVersion"].startswith("syn-python-selenium-")
         assert canary["Code"]["Handler"] == "probe_canary.handler"
-        assert canary["RunConfig"]["EnvironmentVariables"]["PROBE_PATHS"] == "/health"
+        # Liveness and the sample service's real API: a payment the service authorises with 201.
+        assert canary["RunConfig"]["EnvironmentVariables"]["PROBE_PATHS"] == "/health,POST /payments 201"
         assert "VPCConfig" not in canary  # from outside, as clients come
         assert canary["StartCanaryAfterCreation"] is True
+
+
+def test_r21_the_zonal_probe_reads_the_load_balancers_interfaces_and_reports_every_az(
+    default_stage: SynthesizedStage,
+) -> None:
+    environment = _canaries(default_stage)["payment-failover-dev-zonal"]["RunConfig"]["EnvironmentVariables"]
+    (alb,) = default_stage.service.find_resources("AWS::ElasticLoadBalancingV2::LoadBalancer")
+    assert environment["PROBE_LOAD_BALANCER"] == {"Fn::GetAtt": [alb, "LoadBalancerFullName"]}
+    assert environment["PROBE_ZONES"] == "eu-central-1a,eu-central-1b,eu-central-1c"
+    assert environment["PROBE_METRIC_NAMESPACE"] == probes.ZONE_NAMESPACE
 
 
 def test_r21_the_probe_code_is_the_tested_file(default_stage: SynthesizedStage) -> None:
@@ -60,7 +76,8 @@ def test_r21_artifacts_bucket_is_encrypted_private_tls_only_and_expiring(default
 
 def test_r21_each_probe_role_may_write_only_its_results_logs_and_metrics(default_stage: SynthesizedStage) -> None:
     template = default_stage.service.to_json()["Resources"]
-    for canary in _canaries(default_stage).values():
+    for name, canary in _canaries(default_stage).items():
+        zonal = name.endswith("-zonal")
         role_id = canary["ExecutionRoleArn"]["Fn::GetAtt"][0]
         trust = template[role_id]["Properties"]["AssumeRolePolicyDocument"]["Statement"]
         assert [s["Principal"] for s in trust] == [{"Service": "lambda.amazonaws.com"}]
@@ -83,9 +100,10 @@ def test_r21_each_probe_role_may_write_only_its_results_logs_and_metrics(default
             "logs:CreateLogStream",
             "logs:PutLogEvents",
             "cloudwatch:PutMetricData",
-        }
+        } | ({"ec2:DescribeNetworkInterfaces"} if zonal else set())
         (metrics,) = [s for s in policy["PolicyDocument"]["Statement"] if s["Action"] == "cloudwatch:PutMetricData"]
-        assert metrics["Condition"] == {"StringEquals": {"cloudwatch:namespace": "CloudWatchSynthetics"}}
+        namespaces = ["CloudWatchSynthetics", probes.ZONE_NAMESPACE] if zonal else "CloudWatchSynthetics"
+        assert metrics["Condition"] == {"StringEquals": {"cloudwatch:namespace": namespaces}}
         prefix = canary["ArtifactS3Location"]["Fn::Join"][1][-1].strip("/")
         (put,) = [s for s in policy["PolicyDocument"]["Statement"] if s["Action"] == "s3:PutObject"]
         assert put["Resource"]["Fn::Join"][1][-1] == f"/{prefix}/*"
@@ -96,7 +114,11 @@ def test_r21_each_probe_pages_after_two_failed_minutes_of_three_and_when_it_stop
 ) -> None:
     (topic,) = default_stage.service.find_resources("AWS::SNS::Topic")
     found = default_stage.service.find_resources("AWS::CloudWatch::Alarm").values()
-    alarms = {a["Properties"]["AlarmName"]: a["Properties"] for a in found if "-Probe" in a["Properties"]["AlarmName"]}
+    alarms = {
+        a["Properties"]["AlarmName"]: a["Properties"]
+        for a in found
+        if "-Probe" in a["Properties"]["AlarmName"] and "-ProbeZone" not in a["Properties"]["AlarmName"]
+    }
     assert set(alarms) == {"payment-failover-dev-ProbeServiceFailing", "payment-failover-dev-ProbeRegionFailing"}
     for name, alarm in alarms.items():
         canary = (
@@ -108,6 +130,42 @@ def test_r21_each_probe_pages_after_two_failed_minutes_of_three_and_when_it_stop
         assert (alarm["EvaluationPeriods"], alarm["DatapointsToAlarm"]) == (3, 2)
         assert alarm["TreatMissingData"] == "breaching"
         assert alarm["AlarmActions"] == [{"Ref": topic}]
+
+
+def test_r21_each_azs_probe_alarm_fires_on_two_failed_or_slow_minutes_of_three_with_no_actions(
+    default_stage: SynthesizedStage,
+) -> None:
+    found = default_stage.service.find_resources("AWS::CloudWatch::Alarm").values()
+    zone_alarms = {
+        a["Properties"]["AlarmName"].rsplit("ProbeZoneFailing-", 1)[1]: a["Properties"]
+        for a in found
+        if "-ProbeZoneFailing-" in a["Properties"]["AlarmName"]
+    }
+    assert sorted(zone_alarms) == ["eu-central-1a", "eu-central-1b", "eu-central-1c"]
+    for az, alarm in zone_alarms.items():
+        assert "AlarmActions" not in alarm  # inputs of the AZ's outlier composite and of ProbeZonesFailing
+        assert (alarm["EvaluationPeriods"], alarm["DatapointsToAlarm"], alarm["TreatMissingData"]) == (
+            3,
+            2,
+            "breaching",
+        )
+        stats = {q["Id"]: q["MetricStat"] for q in alarm["Metrics"] if "MetricStat" in q}
+        for stat in stats.values():
+            assert stat["Metric"]["Namespace"] == probes.ZONE_NAMESPACE
+            dimensions = {d["Name"]: d["Value"] for d in stat["Metric"]["Dimensions"]}
+            assert dimensions == {"Host": "payments.example.com", "AvailabilityZone": az}
+        model = AlarmModel.of(alarm)
+        (expression,) = [q["Expression"] for q in alarm["Metrics"] if "Expression" in q]
+
+        def state(ok: Series, ms: Series, expression: str = expression, model: AlarmModel = model) -> str:
+            result = evaluate(expression, {"ok": ok, "ms": ms}, MINUTES)
+            return model.state([result.get(minute) for minute in MINUTES])
+
+        assert state({0: 100, 1: 100, 2: 100}, {0: 40, 1: 45, 2: 38}) == "OK"
+        assert state({0: 100, 1: 0, 2: 100}, {0: 40, 2: 38}) == "OK"  # one lost run is not a failure
+        assert state({0: 100, 1: 0, 2: 0}, {0: 40}) == "ALARM"
+        assert state({0: 100, 1: 100, 2: 100}, {0: 40, 1: 1500, 2: 1800}) == "ALARM"  # slower than 1000 ms
+        assert state({}, {}) == "ALARM"  # the probe stopped publishing: no proof the AZ serves
 
 
 def test_probe_cost_per_month_at_the_schedule() -> None:

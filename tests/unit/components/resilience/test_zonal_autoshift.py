@@ -41,21 +41,31 @@ def test_r17_autoshift_is_enabled_for_exactly_the_alb_and_the_asg(
 def test_r17_practice_run_alarms_resolve_to_alarms_of_the_same_stack(
     default_stage: SynthesizedStage, configurations: dict
 ) -> None:
-    alarms = default_stage.service.find_resources("AWS::CloudWatch::Alarm")
+    alarms = default_stage.service.find_resources("AWS::CloudWatch::Alarm") | default_stage.service.find_resources(
+        "AWS::CloudWatch::CompositeAlarm"
+    )
     for configuration in configurations.values():
         practice = configuration["PracticeRunConfiguration"]
-        resolved = {}
+        resolved: dict[str, list[str]] = {}
         for kind in ("OutcomeAlarms", "BlockingAlarms"):
-            (condition,) = practice[kind]
-            assert condition["Type"] == "CLOUDWATCH"
-            logical_id, attribute = condition["AlarmIdentifier"]["Fn::GetAtt"]
-            assert attribute == "Arn"
-            assert logical_id in alarms, f"{kind} is not an alarm of this stack"
-            resolved[kind] = alarms[logical_id]["Properties"]["AlarmName"]
-        # Outcome: clients get errors (total outage included); blocking: the group is short of instances.
+            resolved[kind] = []
+            for condition in practice[kind]:
+                assert condition["Type"] == "CLOUDWATCH"
+                logical_id, attribute = condition["AlarmIdentifier"]["Fn::GetAtt"]
+                assert attribute == "Arn"
+                assert logical_id in alarms, f"{kind} is not an alarm of this stack"
+                properties = alarms[logical_id]["Properties"]
+                resolved[kind].append(properties.get("AlarmName") or properties["CompositeAlarmName"])
+        # Outcome (R21 for the probes): clients get errors (total outage included), the region's own name fails its
+        # probe with no client traffic, or two AZs' load balancer nodes fail theirs (more than the one AZ a practice
+        # run shifts away); blocking: the group is short of instances.
         assert resolved == {
-            "OutcomeAlarms": "payment-failover-dev-Alb5xxRate",
-            "BlockingAlarms": "payment-failover-dev-InServiceBelowMinimum",
+            "OutcomeAlarms": [
+                "payment-failover-dev-Alb5xxRate",
+                "payment-failover-dev-ProbeRegionFailing",
+                "payment-failover-dev-ProbeZonesFailing",
+            ],
+            "BlockingAlarms": ["payment-failover-dev-InServiceBelowMinimum"],
         }
 
 
