@@ -94,6 +94,8 @@ class ServiceStack(ZonalStack):
                 self.probes.zones_failing,
             ],
             firewall=self.firewall,
+            probes=self.probes,
+            slo=self.burn_rate,
         )
         self.sdk_call_function = provider_function(self)
         self._outputs(settings, self.load_balancer, self.compute)

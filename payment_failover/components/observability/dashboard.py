@@ -1,5 +1,11 @@
 """Failover dashboard (R10): built only from Metric objects, so CloudWatch gets the flat array format.
 
+What clients see (R21): the synthetic probes' success and latency, per name and per AZ's load balancer node, then the
+SLO burn rates against the tiers' thresholds and the error budget left over the last 30 days. That last widget shows
+one value per objective computed over its own 30-day range: a single-value widget's `start` is "the start of the time
+range to use for each widget independently from those of the dashboard" and `setPeriodToTimeRange` shows "the value
+from the entire time range" (https://docs.aws.amazon.com/cdk/api/v2/python/aws_cdk.aws_cloudwatch/SingleValueWidget.html).
+
 The Route 53 health checks are global resources in the global DNS stack, whose own dashboard shows them
 (stacks/global_dns_stack.py): a widget here would need their ids across regions.
 """
@@ -14,6 +20,8 @@ from constructs import Construct
 from payment_failover.components.edge.web_firewall import BLOCKED_SPIKE_THRESHOLD, WebFirewall
 from payment_failover.components.observability.alarms import MIN_HEALTHY_PER_AZ
 from payment_failover.components.observability.metrics import WebTierMetrics
+from payment_failover.components.observability.probes import SyntheticProbes
+from payment_failover.components.observability.slo import FAST_BURN, SLOW_BURN, BurnRateAlarms
 from payment_failover.components.served_fleet import ServedFleet
 
 WIDTH = 8
@@ -31,6 +39,8 @@ class FailoverDashboard(Construct):
         fleet: ServedFleet,
         alarms: Sequence[cloudwatch.IAlarm],
         firewall: WebFirewall,
+        probes: SyntheticProbes,
+        slo: BurnRateAlarms,
     ) -> None:
         super().__init__(scope, id_)
         metrics, availability_zones = fleet.metrics, fleet.availability_zones
@@ -38,6 +48,7 @@ class FailoverDashboard(Construct):
         self._capacity_row(metrics, availability_zones)
         self._traffic_row(metrics)
         self._per_az_row(metrics, availability_zones)
+        self._client_view_row(probes, slo)
         self._firewall_row(firewall)
         self._alarm_status_row(alarms)
 
@@ -111,6 +122,47 @@ class FailoverDashboard(Construct):
                 ],
                 left_y_axis=cloudwatch.YAxisProps(min=0),
             ),
+        )
+
+    def _client_view_row(self, probes: SyntheticProbes, slo: BurnRateAlarms) -> None:
+        """The probes per name and per AZ, the error budget left, and each tier's burn rates (R21)."""
+        objectives = slo.objectives
+        self.dashboard.add_widgets(
+            cloudwatch.GraphWidget(
+                title="Probe success % (service, region, each AZ's node)",
+                width=WIDTH,
+                left=list(probes.success_metrics()),
+                left_y_axis=cloudwatch.YAxisProps(min=0, max=100),
+            ),
+            cloudwatch.GraphWidget(
+                title="Probe latency ms (run duration; each AZ's slower request)",
+                width=WIDTH,
+                left=list(probes.latency_metrics()),
+                left_y_axis=cloudwatch.YAxisProps(min=0),
+            ),
+            cloudwatch.SingleValueWidget(
+                title=(
+                    f"Error budget left, last 30 days (availability {objectives.availability_percent} %, "
+                    f"{objectives.latency_percent} % within {objectives.latency_ms} ms)"
+                ),
+                width=WIDTH,
+                metrics=list(slo.budget_left()),
+                start="-P30D",
+                set_period_to_time_range=True,
+            ),
+        )
+        # One widget per tier: the availability windows of both tiers share their metric ids.
+        self.dashboard.add_widgets(
+            *(
+                cloudwatch.GraphWidget(
+                    title=f"SLO burn rate over {tier.long_minutes // 60} h ({tier.name} at {tier.burn_rate:g})",
+                    width=3 * WIDTH // 2,
+                    left=[slo.burn_rates[f"{kind}{tier.long_minutes}"] for kind in ("Availability", "Latency")],
+                    left_annotations=[cloudwatch.HorizontalAnnotation(value=tier.burn_rate, label=tier.name)],
+                    left_y_axis=cloudwatch.YAxisProps(min=0),
+                )
+                for tier in (FAST_BURN, SLOW_BURN)
+            )
         )
 
     def _firewall_row(self, firewall: WebFirewall) -> None:

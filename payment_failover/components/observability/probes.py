@@ -98,12 +98,37 @@ class SyntheticProbes(Construct):
         self.alarms: dict[str, cloudwatch.Alarm] = {}
         self.zone_alarms: dict[str, cloudwatch.Alarm] = {}
         self.canary_names: dict[str, str] = {}
+        self.zonal_target = zonal
         for probe_id, host in targets.items():
             name = canary_name(policy.name_prefix, probe_id)
             self.canary_names[probe_id] = name
             self.canaries[probe_id] = self._canary(probe_id, name=name, host=host, paths=paths)
             self.alarms[probe_id] = self._failure_alarm(probe_id, name=name, host=host, paths=paths, policy=policy)
         self._zonal(zonal, paths=paths, policy=policy)
+
+    def success_metrics(self) -> list[cloudwatch.Metric]:
+        """Per name probe, the share of runs that passed; per AZ, the share of its node's probes that passed."""
+        return [self._run_metric("SuccessPercent", probe_id, "Average") for probe_id in self.canary_names] + [
+            zone_metric(ZONE_SUCCESS_METRIC, host=self.zonal_target.host, az=az, statistic="Average")
+            for az in self.zonal_target.availability_zones
+        ]
+
+    def latency_metrics(self) -> list[cloudwatch.Metric]:
+        """Per name probe, the run's duration; per AZ, the slower request of its node's probe (both ms)."""
+        return [self._run_metric("Duration", probe_id, "Average") for probe_id in self.canary_names] + [
+            zone_metric(ZONE_LATENCY_METRIC, host=self.zonal_target.host, az=az, statistic="Maximum")
+            for az in self.zonal_target.availability_zones
+        ]
+
+    def _run_metric(self, metric_name: str, probe_id: str, statistic: str) -> cloudwatch.Metric:
+        return cloudwatch.Metric(
+            namespace=SYNTHETICS_NAMESPACE,
+            metric_name=metric_name,
+            dimensions_map={"CanaryName": self.canary_names[probe_id]},
+            statistic=statistic,
+            period=Duration.minutes(SCHEDULE_MINUTES),
+            label=probe_id.lower(),
+        )
 
     def _zonal(self, zonal: ZonalTarget, *, paths: Sequence[str], policy: AlarmPolicy) -> None:
         """The zonal probe, one alarm per AZ, and the composite of any two AZs failing at once."""

@@ -81,6 +81,7 @@ class BurnRateAlarms(Construct):
     ) -> None:
         super().__init__(scope, id_)
         self.probe_canary_name = probe_canary_name
+        self._fleet, self.objectives = fleet, policy.objectives
         objectives = policy.objectives
         self.windows: list[cloudwatch.Alarm] = []
         self.composites: dict[str, cloudwatch.CompositeAlarm] = {}
@@ -107,6 +108,27 @@ class BurnRateAlarms(Construct):
             )
             notify(composite, policy.topic)
             self.composites[tier.name] = composite
+
+    def budget_left(self) -> list[cloudwatch.MathExpression]:
+        """Per objective, the share of the error budget not yet spent over the query's range: 100 at a burn rate of 0,
+        0 once the range has spent a whole 30-day budget (a dashboard shows it over the last 30 days)."""
+        period = Duration.days(30)
+        objectives = self.objectives
+        burns = {
+            "availability": availability_burn_rate(
+                self._fleet, objectives.availability_percent, period, self.probe_canary_name
+            ),
+            "latency": latency_burn_rate(self._fleet, objectives.latency_ms, objectives.latency_percent, period),
+        }
+        return [
+            cloudwatch.MathExpression(
+                expression=f"100 - 100 * {kind}",
+                using_metrics={kind: burn},
+                label=f"{kind} budget left (%)",
+                period=period,
+            )
+            for kind, burn in burns.items()
+        ]
 
     def _window(
         self,

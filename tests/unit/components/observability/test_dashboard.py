@@ -138,3 +138,44 @@ def test_r10_alarm_states_widget_lists_every_regional_alarm(
     assert shown == notifying | composites
     # AzOutlier per AZ, SloFastBurn and SloSlowBurn, ProbeZonesFailing; the per-AZ probe alarms show through them.
     assert len(composites) == 3 + 2 + 1
+
+
+def test_r21_probe_widgets_show_each_named_probe_and_each_azs_node(body: dict[str, Any]) -> None:
+    for title, per_az in (("Probe success %", "ZoneProbeSuccess"), ("Probe latency ms", "ZoneProbeLatency")):
+        metrics = _metrics(body, title)
+        named = [m[3] for m in metrics if m[0] == "CloudWatchSynthetics"]
+        assert named == ["payment-failover-dev-service", "payment-failover-dev-region"]
+        zones = [m[m.index("AvailabilityZone") + 1] for m in metrics if m[:2] == ["PaymentFailover/Probes", per_az]]
+        assert zones == ["eu-central-1a", "eu-central-1b", "eu-central-1c"]
+
+
+def test_r21_the_error_budget_left_is_shown_over_the_last_30_days_from_the_alarms_own_burn_rates(
+    body: dict[str, Any], default_stage: SynthesizedStage
+) -> None:
+    (widget,) = [w for w in body["widgets"] if "Error budget left" in w["properties"].get("title", "")]
+    properties = widget["properties"]
+    assert (properties["view"], properties["start"], properties["setPeriodToTimeRange"]) == (
+        "singleValue",
+        "-P30D",
+        True,
+    )
+    shown = [m[0]["expression"] for m in properties["metrics"] if "expression" in m[0] and m[0].get("visible", True)]
+    assert shown == ["100 - 100 * availability", "100 - 100 * latency"]
+    inner = {m[0]["id"]: m[0]["expression"] for m in properties["metrics"] if "id" in m[0]}
+    alarms = default_stage.service.find_resources("AWS::CloudWatch::Alarm").values()
+    windows = {
+        a["Properties"]["AlarmName"]: next(q["Expression"] for q in a["Properties"]["Metrics"] if "Expression" in q)
+        for a in alarms
+        if "-Slo" in a["Properties"]["AlarmName"]
+    }
+    # The same burn rate as the alarms, over 30 days: 1 spends exactly the budget, so 100 - 100 x burn is what is left.
+    assert inner["availability"] == windows["payment-failover-dev-SloAvailabilityFastBurn-60m"]
+    assert inner["latency"] == windows["payment-failover-dev-SloLatencyFastBurn-60m"]
+
+
+def test_r21_burn_rate_widgets_draw_each_tiers_threshold(body: dict[str, Any]) -> None:
+    for title, threshold in (("SLO burn rate over 1 h", 14.4), ("SLO burn rate over 6 h", 6)):
+        (widget,) = [w for w in body["widgets"] if title in w["properties"].get("title", "")]
+        assert [a["value"] for a in widget["properties"]["annotations"]["horizontal"]] == [threshold]
+        labels = [m[0]["label"] for m in widget["properties"]["metrics"] if "expression" in m[0]]
+        assert labels == ["availability burn rate", "latency burn rate"]
