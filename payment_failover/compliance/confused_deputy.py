@@ -74,6 +74,27 @@ def event_rule_publisher(stack: Stack) -> Conditions:
     return _bound(stack, f"arn:{stack.partition}:events:{stack.region}:{stack.account}:rule/*")
 
 
+def event_rule_trust(stack: Stack) -> Conditions:
+    """EventBridge assuming a rule target's role (the failback latch's, components/edge/failback_latch.py).
+
+    EventBridge's condition-key table: `aws:SourceAccount` is "the account in which the rule specified by
+    aws:SourceArn exists" and `aws:SourceArn` "the ARN of the rule that is sending the event"
+    (https://docs.aws.amazon.com/eventbridge/latest/userguide/policy-keys-eventbridge.html). Rules of this account and
+    region; the rule's own name would make the role and the rule refer to each other.
+    """
+    return _bound(stack, f"arn:{stack.partition}:events:{stack.region}:{stack.account}:rule/*")
+
+
+def automation_trust(stack: Stack) -> Conditions:
+    """Systems Manager Automation assuming a runbook's assume role (the failback latch's).
+
+    The Automation assume-role page writes the trust of `ssm.amazonaws.com` "scoped to your AWS account" with
+    `aws:SourceAccount` alone
+    (https://docs.aws.amazon.com/systems-manager/latest/userguide/cloud-connector-gcp-automation-assume-role.html).
+    """
+    return {"StringEquals": {"aws:SourceAccount": stack.account}}
+
+
 def log_delivery(stack: Stack) -> Conditions:
     """The CloudWatch Logs delivery service (vended logs such as AWS WAF's) writing to a log group.
 

@@ -192,6 +192,20 @@ PROBE_LOG_GROUPS = Acknowledgment(
 )
 
 
+# The failback latch (R21, components/edge/failback_latch.py).
+FAILBACK_RUNBOOK_VERSIONS = Acknowledgment(
+    id=(
+        f"{IAM5}[Resource::arn:<AWS::Partition>:ssm:<AWS::Region>:<AWS::AccountId>:automation-definition/"
+        "<FailbackLatchRunbook1522AA2B>:*]"
+    ),
+    reason=(
+        "EventBridge starts the latch's own runbook, named by the template; the version part of an "
+        "automation-definition ARN is left open so that the rule's $DEFAULT version is covered whatever SSM numbers "
+        "it. No other runbook can be started with this role."
+    ),
+)
+
+
 # PCI DSS 3.2.1 and NIST 800-53 R5 (R19).
 PUBLIC_SUBNET_ROUTES_PCI, PUBLIC_SUBNET_ROUTES_NIST = _in_both_packs(
     "VPCNoUnrestrictedRouteToIGW",
@@ -210,7 +224,8 @@ GENERATED_ROLE_POLICIES_PCI, GENERATED_ROLE_POLICIES_NIST = _in_both_packs(
     "These inline policies are CDK grants on one role each (VPC flow-log delivery, the AZ-loss drill, the "
     "instances' cloudformation:SignalResource on this stack, writes into their own log groups and the Session "
     "Manager agent's five actions, the deploy-time SDK calls: the prefix-list lookup and the default group's two "
-    "revokes, each synthetic probe's results, log groups and metrics), scoped as far as each API allows and "
+    "revokes, each synthetic probe's results, log groups and metrics, the failback latch's start of its one runbook "
+    "and update of the one gate), scoped as far as each API allows and "
     "deleted with the role; a managed policy would be a separately attachable object with the same content.",
 )
 ALB_LOG_BUCKET_SSE_S3_PCI, ALB_LOG_BUCKET_SSE_S3_NIST = _in_both_packs(
@@ -324,6 +339,15 @@ def acknowledge_service_findings(
     )
     _acknowledge_endpoint_and_drill_findings(
         service_endpoints=service_endpoints, sdk_call_function=sdk_call_function, drills_role=drills_role
+    )
+
+
+def acknowledge_global_findings(*, failback_latch: IConstruct | None) -> None:
+    """The global DNS stack's accepted findings: the failback latch's two one-statement roles."""
+    if failback_latch is None:
+        return
+    Validations.of(failback_latch).acknowledge(
+        FAILBACK_RUNBOOK_VERSIONS, GENERATED_ROLE_POLICIES_PCI, GENERATED_ROLE_POLICIES_NIST
     )
 
 

@@ -23,6 +23,7 @@ from aws_cdk import aws_route53 as route53
 from constructs import Construct
 
 from payment_failover.components.edge.dns_failover import ROUTE53_METRICS_REGION, GlobalDns, health_check_status_metric
+from payment_failover.components.edge.failback_latch import FailbackLatch
 from payment_failover.components.observability.alerting import FailoverTopic
 from payment_failover.components.observability.region_failover_alarms import RegionFailoverAlarms
 from payment_failover.config.settings import FAILBACK_MANUAL, Settings
@@ -68,7 +69,24 @@ class GlobalDnsStack(Stack):
         )
         self.topic = alerting.topic
         self.alarms = RegionFailoverAlarms(
-            self, "Alarms", checks=self.dns.checks, topic=self.topic, name_prefix=names.alarm_prefix
+            self,
+            "Alarms",
+            checks=self.dns.checks,
+            topic=self.topic,
+            name_prefix=names.alarm_prefix,
+            failback_gate=self.dns.failback_gate,
+        )
+        # Manual failback latches by itself: clients on the standby close the gate (docs/decisions/0010).
+        self.failback_latch = (
+            FailbackLatch(
+                self,
+                "FailbackLatch",
+                gate=self.dns.failback_gate,
+                alarm=self.alarms.traffic_on_standby,
+                name_prefix=names.alarm_prefix,
+            )
+            if self.dns.failback_gate and self.alarms.traffic_on_standby
+            else None
         )
         self._dashboard(names)
         self._outputs(settings)

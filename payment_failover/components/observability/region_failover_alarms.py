@@ -15,6 +15,12 @@ them exactly (tests/helpers/cloudwatch_model.py):
   primary", https://docs.aws.amazon.com/Route53/latest/APIReference/API_ResourceRecordSet.html), so this
   alarm means no region is serving.
 A minute without a datapoint counts as failed (FILL with 0): Route 53 reporting nothing is not health.
+
+With the failback gate (`regionFailback=manual`) the PRIMARY record's check is the gate, not the primary's HTTPS
+check, so `TrafficOnStandby` reads the gate: it is in ALARM exactly while Route 53 answers with the SECONDARY,
+including while the closed gate holds clients on a healthy primary's standby, and returns to OK only when the gate
+is opened and passes. That alarm entering ALARM is what closes the gate (components/edge/failback_latch.py).
+`BothRegionsDown` keeps reading the two regions' own checks.
 """
 
 from __future__ import annotations
@@ -22,6 +28,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from aws_cdk import aws_cloudwatch as cloudwatch
+from aws_cdk import aws_route53 as route53
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
@@ -37,7 +44,14 @@ class RegionFailoverAlarms(Construct):
     """An alarm per regional check, and with a standby the two region-level alarms, all on `topic`."""
 
     def __init__(
-        self, scope: Construct, id_: str, *, checks: Sequence[RegionCheck], topic: sns.ITopic, name_prefix: str
+        self,
+        scope: Construct,
+        id_: str,
+        *,
+        checks: Sequence[RegionCheck],
+        topic: sns.ITopic,
+        name_prefix: str,
+        failback_gate: route53.HealthCheck | None = None,
     ) -> None:
         super().__init__(scope, id_)
         self.check_alarms: list[cloudwatch.Alarm] = []
@@ -69,12 +83,20 @@ class RegionFailoverAlarms(Construct):
             "primary": health_check_status_metric(primary.health_check.health_check_id),
             "standby": health_check_status_metric(standby.health_check.health_check_id),
         }
+        primary_record = {"primary": health_check_status_metric(failback_gate.health_check_id)} if failback_gate else {}
         self.traffic_on_standby = self._region_alarm(
             "TrafficOnStandby",
             f"{name_prefix}-TrafficOnStandby",
-            f"{primary.region} failed its check and {standby.region} is healthy: Route 53 sends clients to the standby",
+            (
+                f"The PRIMARY record's check (the failback gate over {primary.region}'s) is unhealthy and "
+                f"{standby.region} is healthy: Route 53 sends clients to the standby, and the gate closes until an "
+                "operator opens it"
+                if failback_gate
+                else f"{primary.region} failed its check and {standby.region} is healthy: Route 53 sends clients to "
+                "the standby"
+            ),
             TRAFFIC_ON_STANDBY,
-            series,
+            series | primary_record,
             topic,
         )
         self.both_regions_down = self._region_alarm(

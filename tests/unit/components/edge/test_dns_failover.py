@@ -208,19 +208,28 @@ def _every_minute(value: float) -> Series:
     return dict.fromkeys(MINUTES, value)
 
 
-def _region_alarm_state(stage: SynthesizedStage, name: str, primary: Series, standby: Series) -> str:
+def _region_alarm_state(
+    stage: SynthesizedStage, name: str, primary: Series, standby: Series, gate_closed: bool = False
+) -> str:
+    """The alarm's state for the two regions' check statuses. The failback gate's status follows its one child, the
+    primary's check, while open (HealthThreshold 1) and is 0 while closed (a threshold above its children's count:
+    "Route 53 always considers this health check to be unhealthy",
+    https://docs.aws.amazon.com/Route53/latest/APIReference/API_UpdateHealthCheck.html)."""
     dns = stage.global_dns
     (alarm,) = [
         r["Properties"]
         for r in dns.find_resources("AWS::CloudWatch::Alarm").values()
         if r["Properties"]["AlarmName"].endswith(f"-{name}")
     ]
-    checks = {logical_id: c["FullyQualifiedDomainName"] for logical_id, c in _endpoint_checks(stage).items()}
-    published = {"eu-central-1.payments.example.com": primary, "eu-west-1.payments.example.com": standby}
-    stats = {q["Id"]: q["MetricStat"] for q in alarm["Metrics"] if "MetricStat" in q}
-    series = {
-        query_id: published[checks[stat["Metric"]["Dimensions"][0]["Value"]["Ref"]]] for query_id, stat in stats.items()
+    by_name = {"eu-central-1.payments.example.com": primary, "eu-west-1.payments.example.com": standby}
+    published = {
+        logical_id: by_name[c["FullyQualifiedDomainName"]] for logical_id, c in _endpoint_checks(stage).items()
     }
+    for logical_id, check in _checks(stage).items():
+        if check["Type"] == "CALCULATED":
+            published[logical_id] = _every_minute(0) if gate_closed else primary
+    stats = {q["Id"]: q["MetricStat"] for q in alarm["Metrics"] if "MetricStat" in q}
+    series = {query_id: published[stat["Metric"]["Dimensions"][0]["Value"]["Ref"]] for query_id, stat in stats.items()}
     (expression,) = [q["Expression"] for q in alarm["Metrics"] if "Expression" in q]
     result = evaluate(expression, series, MINUTES)
     assert alarm["AlarmActions"]
@@ -229,20 +238,33 @@ def _region_alarm_state(stage: SynthesizedStage, name: str, primary: Series, sta
 
 
 @pytest.mark.parametrize(
-    ("situation", "primary", "standby", "on_standby", "both_down"),
+    ("situation", "primary", "standby", "gate_closed", "on_standby", "both_down"),
     [
-        ("both healthy", _every_minute(1), _every_minute(1), "OK", "OK"),
-        ("primary failed, standby healthy", _every_minute(0), _every_minute(1), "ALARM", "OK"),
-        ("standby failed only", _every_minute(1), _every_minute(0), "OK", "OK"),
-        ("both failed", _every_minute(0), _every_minute(0), "OK", "ALARM"),
-        ("primary stopped reporting, standby healthy", {}, _every_minute(1), "ALARM", "OK"),
+        ("both healthy", _every_minute(1), _every_minute(1), False, "OK", "OK"),
+        ("primary failed, standby healthy", _every_minute(0), _every_minute(1), False, "ALARM", "OK"),
+        ("standby failed only", _every_minute(1), _every_minute(0), False, "OK", "OK"),
+        ("both failed", _every_minute(0), _every_minute(0), False, "OK", "ALARM"),
+        ("primary stopped reporting, standby healthy", {}, _every_minute(1), False, "ALARM", "OK"),
+        # Manual failback: the closed gate holds clients on the standby after the primary recovered.
+        ("primary recovered, gate closed", _every_minute(1), _every_minute(1), True, "ALARM", "OK"),
+        ("primary recovered, gate closed, standby failed", _every_minute(1), _every_minute(0), True, "OK", "OK"),
     ],
 )
 def test_r18_failover_event_alarms_evaluated_on_sample_datapoints(
-    standby_stage: SynthesizedStage, situation: str, primary: Series, standby: Series, on_standby: str, both_down: str
+    standby_stage: SynthesizedStage,
+    situation: str,
+    primary: Series,
+    standby: Series,
+    gate_closed: bool,
+    on_standby: str,
+    both_down: str,
 ) -> None:
-    assert _region_alarm_state(standby_stage, "TrafficOnStandby", primary, standby) == on_standby, situation
-    assert _region_alarm_state(standby_stage, "BothRegionsDown", primary, standby) == both_down, situation
+    """TrafficOnStandby reads the PRIMARY record's check (the gate, in manual failback): ALARM exactly while Route 53
+    answers with the SECONDARY; BothRegionsDown reads the regions' own checks."""
+    assert _region_alarm_state(standby_stage, "TrafficOnStandby", primary, standby, gate_closed) == on_standby, (
+        situation
+    )
+    assert _region_alarm_state(standby_stage, "BothRegionsDown", primary, standby, gate_closed) == both_down, situation
 
 
 def test_r18_no_region_level_alarms_without_a_standby(default_stage: SynthesizedStage) -> None:
