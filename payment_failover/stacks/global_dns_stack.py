@@ -25,6 +25,7 @@ from constructs import Construct
 from payment_failover.components.edge.dns_failover import ROUTE53_METRICS_REGION, GlobalDns, health_check_status_metric
 from payment_failover.components.edge.failback_latch import FailbackLatch
 from payment_failover.components.observability.alerting import FailoverTopic
+from payment_failover.components.observability.operator_events import GlobalOperatorEvents
 from payment_failover.components.observability.region_failover_alarms import RegionFailoverAlarms
 from payment_failover.config.settings import FAILBACK_MANUAL, Settings
 from payment_failover.names import ResourceNames
@@ -65,9 +66,14 @@ class GlobalDnsStack(Stack):
             topic_name=names.dns_topic,
             alarm_email=settings.alarm_email,
             autoscaling_publishes=False,
+            eventbridge_publishes=True,
             https_url=settings.paging_https_url,
         )
         self.topic = alerting.topic
+        # Route 53's AWS Health events reach us-east-1 only, and this stack's own rollbacks happen here (R21).
+        self.operator_events = GlobalOperatorEvents(
+            self, "OperatorEvents", topic=self.topic, name_prefix=names.alarm_prefix
+        )
         self.alarms = RegionFailoverAlarms(
             self,
             "Alarms",

@@ -18,10 +18,19 @@ cited beside each one (tests/unit/components/observability/test_operator_events.
 - AWS Health: "AWS Health Event" with `detail.service` (https://docs.aws.amazon.com/health/latest/ug/
   aws-health-events-eventbridge-schema.html); a rule receives the events of its own region
   (https://docs.aws.amazon.com/health/latest/ug/cloudwatch-events-health.html), so this stack's rule covers EC2
-  and Elastic Load Balancing here. Route 53's Health events belong to the global stack and are not covered yet.
+  and Elastic Load Balancing here. Route 53 is a global service: "The default event bus for the us-east-1 Region
+  receives all events that the global services generate" (https://repost.aws/knowledge-center/
+  eventbridge-rule-triggers-iam-single-region), and AWS Health's global events need a rule in US East (N.
+  Virginia) (https://docs.aws.amazon.com/health/latest/ug/choosing-a-region.html), so the global DNS stack's
+  `GlobalOperatorEvents` announces Health events of service `ROUTE53` on the DNS topic.
 - Replacement stuck: Auto Scaling's "EC2 Instance Launch Unsuccessful"/"EC2 Instance Terminate Unsuccessful"
   with `detail.AutoScalingGroupName`
   (https://docs.aws.amazon.com/autoscaling/ec2/userguide/ec2-auto-scaling-event-reference.html).
+- Deployment rollbacks: CloudFormation sends "CloudFormation Stack Status Change" with `detail.stack-id` and
+  `detail.status-details.status` (https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/
+  event-detail-stack-status-change.html); the rule takes this stack's rollback and failure statuses (the stack status
+  codes of https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/view-stack-events.html): a deployment that
+  failed and rolled back — the health-gated rollout's way of refusing a broken fleet — or could not roll back.
 - Certificate expiry: ACM's "ACM Certificate Approaching Expiration" (daily from 45 days before expiry) and
   "ACM Certificate Expired", whose `resources` holds the certificate ARN
   (https://docs.aws.amazon.com/acm/latest/userguide/supported-events.html).
@@ -39,6 +48,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import jsii
+from aws_cdk import Stack
 from aws_cdk import aws_events as events
 from aws_cdk import aws_sns as sns
 from aws_cdk.interfaces import aws_events as events_refs
@@ -63,6 +73,15 @@ ZONAL_SHIFT_EVENTS = (
 HEALTH_SERVICES = ("EC2", "ELASTICLOADBALANCING")
 SCALING_FAILURES = ("EC2 Instance Launch Unsuccessful", "EC2 Instance Terminate Unsuccessful")
 CERTIFICATE_EVENTS = ("ACM Certificate Approaching Expiration", "ACM Certificate Expired")
+ROLLBACK_STATUSES = (
+    "ROLLBACK_IN_PROGRESS",
+    "ROLLBACK_COMPLETE",
+    "ROLLBACK_FAILED",
+    "UPDATE_ROLLBACK_IN_PROGRESS",
+    "UPDATE_ROLLBACK_COMPLETE",
+    "UPDATE_ROLLBACK_FAILED",
+    "UPDATE_FAILED",
+)
 
 
 @dataclass(frozen=True)
@@ -74,7 +93,32 @@ class Announcement:
     key_field: str
 
 
-def patterns(*, auto_scaling_group_name: str, certificate_arn: str) -> dict[str, Announcement]:
+def stack_rollbacks(stack_id: str) -> Announcement:
+    """The stack `stack_id` (its ARN, `AWS::StackId`) rolling back, or failing to."""
+    return Announcement(
+        "This stack's deployments that failed and roll back, or could not roll back (CloudFormation)",
+        {
+            "source": ["aws.cloudformation"],
+            "detail-type": ["CloudFormation Stack Status Change"],
+            "detail": {"stack-id": [stack_id], "status-details": {"status": list(ROLLBACK_STATUSES)}},
+        },
+        "$.detail.status-details.status",
+    )
+
+
+def global_patterns(*, stack_id: str) -> dict[str, Announcement]:
+    """Every operator-event rule of the global DNS stack (us-east-1), by construct id."""
+    return {
+        "Route53HealthEvents": Announcement(
+            "AWS Health events for Route 53 (a global service: its events reach us-east-1)",
+            {"source": ["aws.health"], "detail-type": ["AWS Health Event"], "detail": {"service": ["ROUTE53"]}},
+            "$.detail.eventTypeCode",
+        ),
+        "StackRollbacks": stack_rollbacks(stack_id),
+    }
+
+
+def patterns(*, auto_scaling_group_name: str, certificate_arn: str, stack_id: str) -> dict[str, Announcement]:
     """Every operator-event rule of one regional stack, by construct id."""
     return {
         "ZonalShiftEvents": Announcement(
@@ -110,6 +154,7 @@ def patterns(*, auto_scaling_group_name: str, certificate_arn: str) -> dict[str,
             {"source": ["aws.acm"], "detail-type": list(CERTIFICATE_EVENTS), "resources": [certificate_arn]},
             "$.detail.DaysToExpiry",
         ),
+        "StackRollbacks": stack_rollbacks(stack_id),
     }
 
 
@@ -126,21 +171,39 @@ class OperatorEvents(Construct):
         certificate_arn: str,
     ) -> None:
         super().__init__(scope, id_)
-        self.rules: dict[str, events.Rule] = {}
         announcements = patterns(
             auto_scaling_group_name=fleet.auto_scaling_group_name,
             certificate_arn=certificate_arn,
+            stack_id=Stack.of(self).stack_id,
         )
-        for rule_id, announcement in announcements.items():
-            rule = events.Rule(
-                self,
-                rule_id,
-                rule_name=f"{policy.name_prefix}-{rule_id}",
-                description=announcement.description,
-                event_pattern=_event_pattern(announcement.pattern),
-            )
-            rule.add_target(_TopicTarget(policy.topic, _message(policy.name_prefix, announcement.key_field)))
-            self.rules[rule_id] = rule
+        self.rules = _announce(self, announcements, topic=policy.topic, name_prefix=policy.name_prefix)
+
+
+class GlobalOperatorEvents(Construct):
+    """The global DNS stack's rules (us-east-1): Route 53's AWS Health events and this stack's rollbacks."""
+
+    def __init__(self, scope: Construct, id_: str, *, topic: sns.ITopic, name_prefix: str) -> None:
+        super().__init__(scope, id_)
+        announcements = global_patterns(stack_id=Stack.of(self).stack_id)
+        self.rules = _announce(self, announcements, topic=topic, name_prefix=name_prefix)
+
+
+def _announce(
+    scope: Construct, announcements: Mapping[str, Announcement], *, topic: sns.ITopic, name_prefix: str
+) -> dict[str, events.Rule]:
+    """One rule per announcement, publishing its one line to `topic`."""
+    rules: dict[str, events.Rule] = {}
+    for rule_id, announcement in announcements.items():
+        rule = events.Rule(
+            scope,
+            rule_id,
+            rule_name=f"{name_prefix}-{rule_id}",
+            description=announcement.description,
+            event_pattern=_event_pattern(announcement.pattern),
+        )
+        rule.add_target(_TopicTarget(topic, _message(name_prefix, announcement.key_field)))
+        rules[rule_id] = rule
+    return rules
 
 
 def _event_pattern(pattern: Mapping[str, Any]) -> events.EventPattern:

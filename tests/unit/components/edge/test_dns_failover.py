@@ -201,7 +201,8 @@ def test_r11_an_alarm_in_us_east_1_on_every_regional_check(configuration: str, r
         watched.add(dimension["Value"]["Ref"])
     assert watched == set(_endpoint_checks(stage))
     key_policy = single(dns, "AWS::KMS::Key")["KeyPolicy"]["Statement"]
-    assert any(s.get("Principal", {}).get("Service") == "cloudwatch.amazonaws.com" for s in key_policy)
+    services = [s.get("Principal", {}).get("Service") for s in key_policy]
+    assert any("cloudwatch.amazonaws.com" in (s if isinstance(s, list) else [s]) for s in services)
 
 
 def _every_minute(value: float) -> Series:

@@ -92,6 +92,35 @@ CERTIFICATE_EXPIRING = _envelope(
     [CERTIFICATE],
 )
 
+# https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/event-detail-stack-status-change.html : the detail's
+# stack-id and status-details; the stack's ARN written as the template's `AWS::StackId` stands for it.
+STACK_ID = "<Ref:AWS::StackId>"
+STACK_ROLLING_BACK = _envelope(
+    "aws.cloudformation",
+    "CloudFormation Stack Status Change",
+    {
+        "stack-id": STACK_ID,
+        "status-details": {
+            "status": "UPDATE_ROLLBACK_IN_PROGRESS",
+            "status-reason": "Received 0 SUCCESS signal(s) out of 1.",
+        },
+        "client-request-token": "Console-UpdateStack-7f59c3cf-00d2-40c7-b2ff-e75db0987002",
+    },
+    [STACK_ID],
+)
+# Route 53's Health events, in the Health event schema above, delivered in us-east-1.
+HEALTH_ROUTE53 = {
+    **HEALTH_EC2,
+    "region": "us-east-1",
+    "detail": {
+        **HEALTH_EC2["detail"],
+        "eventArn": "arn:aws:health:global::event/ROUTE53/AWS_ROUTE53_OPERATIONAL_ISSUE/ISSUE_1",
+        "service": "ROUTE53",
+        "eventTypeCode": "AWS_ROUTE53_OPERATIONAL_ISSUE",
+        "eventRegion": "global",
+    },
+}
+
 
 def _with(event: dict[str, Any], path: tuple[str, ...], value: Any) -> dict[str, Any]:
     changed = copy.deepcopy(event)
@@ -126,6 +155,23 @@ CASES = {
         [CERTIFICATE_EXPIRING, _with(CERTIFICATE_EXPIRING, ("detail-type",), "ACM Certificate Expired")],
         [_with(CERTIFICATE_EXPIRING, ("resources",), [f"arn:aws:acm:eu-central-1:{ACCOUNT}:certificate/other"])],
     ),
+    "StackRollbacks": (
+        [
+            STACK_ROLLING_BACK,
+            _with(STACK_ROLLING_BACK, ("detail", "status-details", "status"), "UPDATE_ROLLBACK_FAILED"),
+            _with(STACK_ROLLING_BACK, ("detail", "status-details", "status"), "ROLLBACK_COMPLETE"),
+        ],
+        [
+            _with(STACK_ROLLING_BACK, ("detail", "status-details", "status"), "UPDATE_COMPLETE"),
+            _with(
+                STACK_ROLLING_BACK, ("detail", "stack-id"), f"arn:aws:cloudformation:eu-central-1:{ACCOUNT}:stack/x/1"
+            ),
+        ],
+    ),
+}
+GLOBAL_CASES = {
+    "Route53HealthEvents": ([HEALTH_ROUTE53], [HEALTH_EC2, _with(HEALTH_ROUTE53, ("source",), "aws.route53")]),
+    "StackRollbacks": CASES["StackRollbacks"],
 }
 
 
@@ -179,9 +225,13 @@ def _placeholders(value: Any) -> Any:
     return value
 
 
-def _rules(stage: SynthesizedStage) -> dict[str, dict[str, Any]]:
-    found = stage.service.find_resources("AWS::Events::Rule")
-    return {r["Properties"]["Name"].removeprefix("payment-failover-dev-"): r["Properties"] for r in found.values()}
+def _rules(stage: SynthesizedStage, *, global_dns: bool = False) -> dict[str, dict[str, Any]]:
+    found = (stage.global_dns if global_dns else stage.service).find_resources("AWS::Events::Rule")
+    return {
+        r["Properties"]["Name"].removeprefix("payment-failover-dev-"): r["Properties"]
+        for r in found.values()
+        if "Targets" in r["Properties"] and r["Properties"]["Targets"][0].get("InputTransformer")
+    }
 
 
 def test_r21_one_rule_per_kind_of_automatic_action(default_stage: SynthesizedStage) -> None:
@@ -237,3 +287,27 @@ def test_r21_topic_key_lets_eventbridge_encrypt_what_it_publishes(default_stage:
     principals = statement["Principal"]["Service"]
     assert "events.amazonaws.com" in (principals if isinstance(principals, list) else [principals])
     assert set(statement["Action"]) == {"kms:Decrypt", "kms:GenerateDataKey*"}
+
+
+def test_r21_the_global_stack_announces_route53_health_events_and_its_own_rollbacks(
+    default_stage: SynthesizedStage,
+) -> None:
+    """AWS Health's global events need a rule in us-east-1 (https://docs.aws.amazon.com/health/latest/ug/
+    choosing-a-region.html): the global DNS stack's rules, on its own topic."""
+    rules = _rules(default_stage, global_dns=True)
+    assert set(rules) == set(GLOBAL_CASES)
+    (topic,) = default_stage.global_dns.find_resources("AWS::SNS::Topic")
+    for rule_id, (delivered, refused) in GLOBAL_CASES.items():
+        pattern = _placeholders(rules[rule_id]["EventPattern"])
+        assert all(matches(pattern, event) for event in delivered), rule_id
+        assert not any(matches(pattern, event) for event in refused), rule_id
+        (target,) = rules[rule_id]["Targets"]
+        assert target["Arn"] == {"Ref": topic}
+        assert "RoleArn" not in target
+    (policy,) = default_stage.global_dns.find_resources("AWS::SNS::TopicPolicy").values()
+    (statement,) = [
+        s
+        for s in policy["Properties"]["PolicyDocument"]["Statement"]
+        if s.get("Sid") == "AllowEventBridgeRulesToPublish"
+    ]
+    assert statement["Condition"]["ArnLike"] == {"aws:SourceArn": f"arn:aws:events:us-east-1:{ACCOUNT}:rule/*"}
