@@ -3,7 +3,8 @@
 `make cost` (``python -m payment_failover.tools.cost [cdk.out]``) counts what the templates create — instances at
 rest (the ASG's MinSize, its first instance type), their root volumes and detailed monitoring, NAT gateways and the
 public IPv4 addresses they and the load balancer hold, interface-endpoint AZs, the load balancer, the web ACL and
-its rules, Route 53 health checks, KMS keys, alarms, dashboards — and multiplies each by a rate. Traffic-driven
+its rules, Route 53 health checks, KMS keys, alarms, dashboards, each synthetic probe's runs at its schedule and the
+zonal probe's custom metrics — and multiplies each by a rate. Traffic-driven
 charges (requests through AWS WAF, load balancer capacity units, log ingestion, data processed by endpoints and NAT
 gateways, data transfer) depend on load the templates cannot know: each is a stated assumption below.
 
@@ -16,6 +17,7 @@ sentence instead of being priced with another region's rates.
 from __future__ import annotations
 
 import json
+import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -52,6 +54,7 @@ class RegionPrices:
     alb_hour: float  # Elastic Load Balancing (aws.amazon.com/elasticloadbalancing/pricing/)
     alb_lcu_hour: float
     log_ingest_gb: float  # CloudWatch (aws.amazon.com/cloudwatch/pricing/)
+    canary_run: float  # CloudWatch Synthetics, per canary run (aws.amazon.com/cloudwatch/pricing/)
 
 
 # Rates that do not depend on the region. AWS WAF's are the same in every region (AWS's networking blog, "Cost-effective
@@ -66,6 +69,8 @@ ALARM_METRIC_MONTH = 0.10
 COMPOSITE_ALARM_MONTH = 0.50
 DASHBOARD_MONTH = 3.0
 CUSTOM_METRIC_MONTH = 0.30
+PUT_METRIC_THOUSAND_REQUESTS = 0.01  # CloudWatch API requests (PutMetricData)
+MINUTES_PER_MONTH = 30 * 24 * 60  # the probes' runs are counted over a 30-day month (probes.monthly_runs)
 
 PRICES: dict[str, RegionPrices] = {
     "eu-central-1": RegionPrices(
@@ -84,6 +89,7 @@ PRICES: dict[str, RegionPrices] = {
         alb_hour=0.027,
         alb_lcu_hour=0.0096,
         log_ingest_gb=0.63,
+        canary_run=0.0012,
     ),
     "eu-west-1": RegionPrices(
         instance_hour={
@@ -101,6 +107,7 @@ PRICES: dict[str, RegionPrices] = {
         alb_hour=0.0252,
         alb_lcu_hour=0.008,
         log_ingest_gb=0.57,
+        canary_run=0.0012,
     ),
 }
 
@@ -141,6 +148,7 @@ def _regional(name: str, template: Template) -> list[Item]:
     items = _instance_items(name, template, p, instances=instances, instance_type=instance_type)
     items += _network_items(name, template, p)
     items += _waf_and_log_items(name, template, p)
+    items += _probe_items(name, template, p)
     return items + _shared(name, template)
 
 
@@ -240,6 +248,38 @@ def _waf_and_log_items(name: str, template: Template, p: RegionPrices) -> list[I
     items.append(
         Item(name, "CloudWatch Logs ingestion", f"{ASSUMED_LOG_GB:g} GB (assumed)", ASSUMED_LOG_GB * p.log_ingest_gb)
     )
+    return items
+
+
+def canary_runs_per_month(expression: str) -> int:
+    """Runs of a canary in a 30-day month for its `rate(N minute(s)|hour(s))` schedule."""
+    match = re.fullmatch(r"rate\((\d+) (minute|hour)s?\)", expression)
+    if match is None or int(match.group(1)) == 0:
+        raise ValueError(f"cannot price a canary scheduled {expression!r}: only rate(N minutes|hours) is counted")
+    minutes = int(match.group(1)) * (60 if match.group(2) == "hour" else 1)
+    return MINUTES_PER_MONTH // minutes
+
+
+def _probe_items(name: str, template: Template, p: RegionPrices) -> list[Item]:
+    """Each synthetic probe's runs at its schedule; the zonal probe's per-AZ metrics and the calls that put them."""
+    items: list[Item] = []
+    for canary in _resources(template, "AWS::Synthetics::Canary"):
+        expression = str(canary["Schedule"]["Expression"])
+        runs = canary_runs_per_month(expression)
+        items.append(
+            Item(name, f"Synthetics canary {canary['Name']}", f"{runs} runs ({expression})", runs * p.canary_run)
+        )
+        zones = str(canary.get("RunConfig", {}).get("EnvironmentVariables", {}).get("PROBE_ZONES", ""))
+        if zones:
+            metrics = 2 * len(zones.split(","))  # success and latency per AZ (probe_canary.metric_data)
+            items.append(
+                Item(
+                    name,
+                    f"custom metrics of {canary['Name']}",
+                    f"{metrics} metrics, {runs} PutMetricData calls",
+                    metrics * CUSTOM_METRIC_MONTH + runs / 1000 * PUT_METRIC_THOUSAND_REQUESTS,
+                )
+            )
     return items
 
 

@@ -31,6 +31,32 @@ def test_r23_the_default_tier_counts_what_its_templates_create(default_stage: Sy
     assert items[("payment-failover-dev-global-dns", "Route 53 health checks (HTTPS, 10 s)")].monthly == 2.5
 
 
+def test_r21_r23_every_probe_costs_its_runs_at_its_schedule(default_stage: SynthesizedStage) -> None:
+    """Synthetics bills per canary run (assumed rate, dated with the table); the zonal probe adds its per-AZ metrics."""
+    items = _items(default_stage)
+    tier = "payment-failover-dev"
+    rate = cost.PRICES["eu-central-1"].canary_run
+    for probe in ("service", "region", "zonal"):
+        canary = items[(tier, f"Synthetics canary payment-failover-dev-{probe}")]
+        assert canary.quantity == "43200 runs (rate(1 minute))"
+        assert canary.monthly == pytest.approx(43_200 * rate)
+    metrics = items[(tier, "custom metrics of payment-failover-dev-zonal")]
+    assert metrics.quantity == "6 metrics, 43200 PutMetricData calls"  # success and latency for each of 3 AZs
+    assert metrics.monthly == pytest.approx(6 * cost.CUSTOM_METRIC_MONTH + 43.2 * cost.PUT_METRIC_THOUSAND_REQUESTS)
+
+
+@pytest.mark.parametrize(
+    ("expression", "runs"), [("rate(1 minute)", 43_200), ("rate(5 minutes)", 8_640), ("rate(2 hours)", 360)]
+)
+def test_r23_a_canarys_runs_follow_its_rate(expression: str, runs: int) -> None:
+    assert cost.canary_runs_per_month(expression) == runs
+
+
+def test_r23_a_schedule_that_is_not_a_rate_is_refused_in_one_sentence() -> None:
+    with pytest.raises(ValueError, match="only rate"):
+        cost.canary_runs_per_month("cron(0 * * * ? *)")
+
+
 def test_r23_a_standby_adds_its_own_region_priced_with_its_own_table(standby_stage: SynthesizedStage) -> None:
     items = _items(standby_stage)
     standby = "payment-failover-dev-standby"
