@@ -74,6 +74,12 @@ class GlobalDnsStack(Stack):
         self.operator_events = GlobalOperatorEvents(
             self, "OperatorEvents", topic=self.topic, name_prefix=names.alarm_prefix
         )
+        self._alarms_and_latch(names)
+        self._dashboard(names)
+        self._outputs(settings)
+
+    def _alarms_and_latch(self, names: ResourceNames) -> None:
+        """The region failover alarms and, with manual failback, the latch that closes the gate by itself."""
         self.alarms = RegionFailoverAlarms(
             self,
             "Alarms",
@@ -94,8 +100,6 @@ class GlobalDnsStack(Stack):
             if self.dns.failback_gate and self.alarms.traffic_on_standby
             else None
         )
-        self._dashboard(names)
-        self._outputs(settings)
 
     def _dashboard(self, names: ResourceNames) -> None:
         """The global dashboard: each region's health check status beside the state of the failover alarms."""

@@ -92,6 +92,7 @@ class ServiceStack(ZonalStack):
                 *self.burn_rate.composites.values(),
                 *self.probes.alarms.values(),
                 self.probes.zones_failing,
+                *([self.autoshift.outcome] if self.autoshift.outcome else []),
             ],
             firewall=self.firewall,
             probes=self.probes,
@@ -301,6 +302,7 @@ class ServiceStack(ZonalStack):
             outcome_alarms=[self.alarms.alb_5xx, self.probes.alarms["Region"], self.probes.zones_failing],
             blocking_alarm=self.alarms.in_service,
             enabled=settings.zonal_autoshift,
+            name_prefix=policy.name_prefix,
         )
 
     def _announce(self, fleet: ServedFleet, policy: AlarmPolicy) -> None:

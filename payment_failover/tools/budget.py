@@ -253,7 +253,9 @@ def _notification_lines(templates: list[Template], unhealthy: int, detect_dns: i
     for composite in sorted(
         _by_logical_id(templates, "AWS::CloudWatch::CompositeAlarm").values(), key=lambda a: str(a.get("AlarmName"))
     ):
-        # The rules here are ORs of their inputs: the composite fires with the quickest of them.
+        if not composite.get("AlarmActions"):
+            continue  # an input of something else (a practice run's outcome, a zonal deployment): it notifies nobody
+        # A composite fires with its quickest input in ALARM (the others, in an AND or an OK(), hold already).
         inputs = [alarms[i] for i in _referenced_ids(composite.get("AlarmRule")) if i in alarms]
         if not inputs:
             continue

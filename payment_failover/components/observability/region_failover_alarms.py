@@ -78,7 +78,18 @@ class RegionFailoverAlarms(Construct):
         self.both_regions_down: cloudwatch.Alarm | None = None
         if len(checks) < 2:
             return
-        primary, standby = checks[0], checks[1]
+        self._region_alarms(checks[0], checks[1], topic=topic, name_prefix=name_prefix, failback_gate=failback_gate)
+
+    def _region_alarms(
+        self,
+        primary: RegionCheck,
+        standby: RegionCheck,
+        *,
+        topic: sns.ITopic,
+        name_prefix: str,
+        failback_gate: route53.HealthCheck | None,
+    ) -> None:
+        """TrafficOnStandby on the PRIMARY record's check (the gate, if any), BothRegionsDown on the regions' own."""
         series: dict[str, cloudwatch.IMetric] = {
             "primary": health_check_status_metric(primary.health_check.health_check_id),
             "standby": health_check_status_metric(standby.health_check.health_check_id),

@@ -167,6 +167,7 @@ def test_inputs_of_a_composite_are_not_notifications_and_the_composite_fires_wit
         "Type": "AWS::CloudWatch::CompositeAlarm",
         "Properties": {
             "AlarmName": "either",
+            "AlarmActions": [{"Ref": "Topic"}],
             "AlarmRule": {
                 "Fn::Join": [
                     "",
@@ -181,9 +182,15 @@ def test_inputs_of_a_composite_are_not_notifications_and_the_composite_fires_wit
             },
         },
     }
+    resources["Silent"] = {
+        "Type": "AWS::CloudWatch::CompositeAlarm",
+        "Properties": dict(resources["Either"]["Properties"], AlarmName="silent", AlarmActions=[]),
+    }
     figures = _figures([template])
     assert "first notification: slow-input" not in figures
     assert figures["first notification: either"].value == 3 * 60
+    # A composite without actions (a practice run's outcome) tells nobody either.
+    assert "first notification: silent" not in figures
 
 
 def test_error_windows_of_a_failed_instance_and_a_lost_az_are_bounded_by_the_health_check() -> None:

@@ -136,8 +136,9 @@ def test_r10_alarm_states_widget_lists_every_regional_alarm(
     # Every alarm that notifies anyone; the gray-failure detectors, SLO windows and per-AZ probe alarms show through
     # their composites.
     assert shown == notifying | composites
-    # AzOutlier per AZ, SloFastBurn and SloSlowBurn, ProbeZonesFailing; the per-AZ probe alarms show through them.
-    assert len(composites) == 3 + 2 + 1
+    # AzOutlier per AZ, SloFastBurn and SloSlowBurn, ProbeZonesFailing, PracticeRunOutcome; the per-AZ probe alarms
+    # show through them.
+    assert len(composites) == 3 + 2 + 1 + 1
 
 
 def test_r21_probe_widgets_show_each_named_probe_and_each_azs_node(body: dict[str, Any]) -> None:

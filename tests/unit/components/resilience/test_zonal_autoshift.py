@@ -8,6 +8,8 @@ https://docs.aws.amazon.com/r53recovery/latest/dg/getting-started-cli-update-zon
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
 import pytest
@@ -41,32 +43,39 @@ def test_r17_autoshift_is_enabled_for_exactly_the_alb_and_the_asg(
 def test_r17_practice_run_alarms_resolve_to_alarms_of_the_same_stack(
     default_stage: SynthesizedStage, configurations: dict
 ) -> None:
-    alarms = default_stage.service.find_resources("AWS::CloudWatch::Alarm") | default_stage.service.find_resources(
-        "AWS::CloudWatch::CompositeAlarm"
-    )
+    alarms = default_stage.service.find_resources("AWS::CloudWatch::Alarm")
+    composites = default_stage.service.find_resources("AWS::CloudWatch::CompositeAlarm")
+    names = {
+        k: r["Properties"].get("AlarmName") or r["Properties"]["CompositeAlarmName"]
+        for k, r in (alarms | composites).items()
+    }
     for configuration in configurations.values():
         practice = configuration["PracticeRunConfiguration"]
-        resolved: dict[str, list[str]] = {}
+        resolved = {}
         for kind in ("OutcomeAlarms", "BlockingAlarms"):
-            resolved[kind] = []
-            for condition in practice[kind]:
-                assert condition["Type"] == "CLOUDWATCH"
-                logical_id, attribute = condition["AlarmIdentifier"]["Fn::GetAtt"]
-                assert attribute == "Arn"
-                assert logical_id in alarms, f"{kind} is not an alarm of this stack"
-                properties = alarms[logical_id]["Properties"]
-                resolved[kind].append(properties.get("AlarmName") or properties["CompositeAlarmName"])
-        # Outcome (R21 for the probes): clients get errors (total outage included), the region's own name fails its
-        # probe with no client traffic, or two AZs' load balancer nodes fail theirs (more than the one AZ a practice
-        # run shifts away); blocking: the group is short of instances.
-        assert resolved == {
-            "OutcomeAlarms": [
-                "payment-failover-dev-Alb5xxRate",
-                "payment-failover-dev-ProbeRegionFailing",
-                "payment-failover-dev-ProbeZonesFailing",
-            ],
-            "BlockingAlarms": ["payment-failover-dev-InServiceBelowMinimum"],
-        }
+            (condition,) = practice[kind]  # CloudFormation's schema takes one of each
+            assert condition["Type"] == "CLOUDWATCH"
+            logical_id, attribute = condition["AlarmIdentifier"]["Fn::GetAtt"]
+            assert attribute == "Arn"
+            assert logical_id in names, f"{kind} is not an alarm of this stack"
+            resolved[kind] = logical_id
+        # Blocking: the group is short of instances.
+        assert names[resolved["BlockingAlarms"]] == "payment-failover-dev-InServiceBelowMinimum"
+        # Outcome (R21 for the probes): one composite, in ALARM when clients get errors (total outage included), the
+        # region's own name fails its probe with no client traffic, or two AZs' load balancer nodes fail theirs (more
+        # than the one AZ a practice run shifts away).
+        outcome = composites[resolved["OutcomeAlarms"]]["Properties"]
+        assert outcome["AlarmName"] == "payment-failover-dev-PracticeRunOutcome"
+        assert "AlarmActions" not in outcome  # the practice run ends; ARC's own events announce it
+        rule = json.dumps(outcome["AlarmRule"])
+        referenced = sorted(names[i] for i in re.findall(r'"Fn::GetAtt": \["(\w+)", "Arn"\]', rule))
+        assert referenced == [
+            "payment-failover-dev-Alb5xxRate",
+            "payment-failover-dev-ProbeRegionFailing",
+            "payment-failover-dev-ProbeZonesFailing",
+        ]
+        assert " OR " in rule
+        assert " AND " not in rule
 
 
 def test_r17_both_resources_are_registered_for_zonal_shift(default_stage: SynthesizedStage) -> None:
