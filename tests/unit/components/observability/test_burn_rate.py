@@ -130,15 +130,28 @@ def _states(alarm: dict[str, Any], traffic: Traffic) -> list[bool]:
     return [model.state([result.get(minute)]) == "ALARM" for minute in minutes]
 
 
+_WINDOWS: dict[tuple[int, int], dict[str, list[bool]]] = {}
+
+
+def _all_window_states(stage: SynthesizedStage, traffic: Traffic) -> dict[str, list[bool]]:
+    """Every window alarm's states for this traffic, computed once for both tiers' composites."""
+    key = (id(stage), id(traffic))
+    if key not in _WINDOWS:
+        _WINDOWS.clear()  # one traffic at a time: the month's series are large
+        _WINDOWS[key] = {logical_id: _states(alarm, traffic) for logical_id, alarm in _window_alarms(stage).items()}
+    return _WINDOWS[key]
+
+
 def _composite_states(stage: SynthesizedStage, tier: str, traffic: Traffic) -> list[bool]:
     """Per minute, whether the tier's composite alarm is in ALARM, by its synthesized rule."""
     found = stage.service.find_resources("AWS::CloudWatch::CompositeAlarm")
     (rule,) = [r["Properties"]["AlarmRule"] for r in found.values() if r["Properties"]["AlarmName"].endswith(tier)]
     parts = rule["Fn::Join"][1] if isinstance(rule, dict) else [rule]
     text = "".join(part if isinstance(part, str) else part["Fn::GetAtt"][0] for part in parts)
-    windows = {logical_id: _states(alarm, traffic) for logical_id, alarm in _window_alarms(stage).items()}
+    windows = _all_window_states(stage, traffic)
     python_rule = re.sub(r'ALARM\("(\w+)"\)', r"w['\1'][m]", text).replace(" AND ", " and ").replace(" OR ", " or ")
-    return [bool(eval(python_rule, {}, {"w": windows, "m": m})) for m in range(len(traffic.requests))]
+    rule = compile(python_rule, "<composite rule>", "eval")  # parsed once, evaluated each minute
+    return [bool(eval(rule, {}, {"w": windows, "m": m})) for m in range(len(traffic.requests))]
 
 
 def _first_alarm(states: list[bool], start: int = 0) -> int | None:
