@@ -9,7 +9,11 @@ from __future__ import annotations
 from aws_cdk import Environment, Stage
 from constructs import Construct
 
-from payment_failover.compliance.governance import acknowledge_service_findings, apply_compliance_checks
+from payment_failover.compliance.governance import (
+    acknowledge_release_findings,
+    acknowledge_service_findings,
+    apply_compliance_checks,
+)
 from payment_failover.config.settings import Settings
 from payment_failover.names import ResourceNames
 from payment_failover.stacks.global_dns_stack import GlobalDnsStack
@@ -57,4 +61,9 @@ class PaymentFailoverStage(Stage):
                 probes=service.probes,
                 service_endpoints=service.service_endpoints,
                 sdk_call_function=service.sdk_call_function,
+            )
+            acknowledge_release_findings(
+                release=service.release,
+                instance_role=service.compute.role,
+                revision_arns=[service.resolve(arn) for arn in service.release.revision_object_arns()],
             )

@@ -185,7 +185,11 @@ def _region_lines(templates: list[Template]) -> list[Line]:
     lines += dns_lines
     lines += _notification_lines(templates, unhealthy, detect_dns)
     lines += _capacity_lines(templates, asg)
-    return lines + deployment(templates)
+    # R20's rows live beside this module, which they import their Line from.
+    from payment_failover.tools.release_budget import release_lines
+
+    regional = next(t for t in templates if _resources([t], "AWS::AutoScaling::AutoScalingGroup"))
+    return lines + deployment(templates) + release_lines(regional)
 
 
 def _replacement_lines(tg: Mapping[str, Any], interval: int, unhealthy: int) -> list[Line]:

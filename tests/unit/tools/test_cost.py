@@ -23,8 +23,9 @@ def test_r23_the_default_tier_counts_what_its_templates_create(default_stage: Sy
     tier = "payment-failover-dev"
     assert items[(tier, "EC2 t3.small at rest")].quantity == "6 x 730 h"
     assert items[(tier, "NAT gateways")].quantity == "3 x 730 h"
-    # CloudFormation, SSM, SSM Messages, CloudWatch Logs, Auto Scaling and Elastic Load Balancing, in three AZs each.
-    assert items[(tier, "interface endpoints")].quantity == "18 endpoint-AZs x 730 h"
+    # CloudFormation, SSM, SSM Messages, CloudWatch Logs, Auto Scaling, Elastic Load Balancing and CodeDeploy's agent
+    # commands (R20), in three AZs each.
+    assert items[(tier, "interface endpoints")].quantity == "21 endpoint-AZs x 730 h"
     assert items[(tier, "EC2 t3.small at rest")].monthly == pytest.approx(6 * 730 * 0.024)
     # The surplus credits of the budget: (40 % - 20 %) x 2 vCPUs, per instance.
     assert items[(tier, "surplus CPU credits at the CPU target (unlimited)")].monthly == pytest.approx(6 * 14.6)
