@@ -194,7 +194,7 @@ PROBE_LOG_GROUPS = Acknowledgment(
 PUBLIC_SUBNET_ROUTES_PCI, PUBLIC_SUBNET_ROUTES_NIST = _in_both_packs(
     "VPCNoUnrestrictedRouteToIGW",
     "Only the public subnets route 0.0.0.0/0 to the internet gateway: they hold the internet-facing ALB (behind AWS "
-    "WAF) and the NAT gateways, nothing else; the instances' private subnets route through their AZ's NAT gateway.",
+    "WAF) and nothing else; the instances' subnets are isolated, with no route out of the VPC (decision 0011).",
 )
 DEFAULT_SECURITY_GROUP_PCI, DEFAULT_SECURITY_GROUP_NIST = _in_both_packs(
     "VPCDefaultSecurityGroupClosed",

@@ -205,7 +205,7 @@ def _network_items(name: str, template: Template, p: RegionPrices) -> list[Item]
         Item(name, "NAT gateways", f"{nats} x {hours} h", nats * hours * p.nat_gateway_hour),
         Item(
             name,
-            "public IPv4 addresses (NAT gateways, ALB nodes)",
+            "public IPv4 addresses (NAT gateways, ALB nodes)" if nats else "public IPv4 addresses (ALB nodes)",
             f"{nats + alb_ips} x {hours} h",
             (nats + alb_ips) * hours * p.public_ipv4_hour,
         ),

@@ -22,7 +22,9 @@ def test_r23_the_default_tier_counts_what_its_templates_create(default_stage: Sy
     items = _items(default_stage)
     tier = "payment-failover-dev"
     assert items[(tier, "EC2 t3.small at rest")].quantity == "6 x 730 h"
-    assert items[(tier, "NAT gateways")].quantity == "3 x 730 h"
+    # Decision 0011: no NAT gateway; the only public addresses are the load balancer's, one per AZ.
+    assert (tier, "NAT gateways") not in items
+    assert items[(tier, "public IPv4 addresses (ALB nodes)")].quantity == "3 x 730 h"
     # CloudFormation, SSM, SSM Messages, CloudWatch Logs, Auto Scaling and Elastic Load Balancing, in three AZs each.
     assert items[(tier, "interface endpoints")].quantity == "18 endpoint-AZs x 730 h"
     assert items[(tier, "EC2 t3.small at rest")].monthly == pytest.approx(6 * 730 * 0.024)
@@ -35,7 +37,7 @@ def test_r23_a_standby_adds_its_own_region_priced_with_its_own_table(standby_sta
     items = _items(standby_stage)
     standby = "payment-failover-dev-standby"
     assert items[(standby, "EC2 t3.micro at rest")].monthly == pytest.approx(6 * 730 * 0.0114)
-    assert items[(standby, "NAT gateways")].monthly == pytest.approx(3 * 730 * 0.048)
+    assert items[(standby, "interface endpoints")].monthly == pytest.approx(18 * 730 * 0.011)
 
 
 def test_r23_a_region_without_a_dated_table_is_one_sentence(

@@ -65,7 +65,7 @@ def test_drill_cuts_exactly_the_private_subnet_of_its_az(
     (subnet_ref,) = [p["Ref"] for p in arn["Fn::Join"][1] if isinstance(p, dict) and not p["Ref"].startswith("AWS::")]
     subnet = subnets[subnet_ref]["Properties"]
     assert subnet["AvailabilityZone"] == az
-    assert {"Key": "aws-cdk:subnet-type", "Value": "Private"} in subnet["Tags"]
+    assert {"Key": "aws-cdk:subnet-name", "Value": "private"} in subnet["Tags"]
 
 
 def _ref_or_att(value: Any) -> str:
