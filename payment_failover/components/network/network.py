@@ -89,9 +89,11 @@ class Network(Construct):
     def private_subnets(self) -> ec2.SubnetSelection:
         return ec2.SubnetSelection(subnet_group_name=PRIVATE_SUBNETS)
 
-    def private_subnets_by_az(self) -> dict[str, list[ec2.ISubnet]]:
-        """The instances' subnets grouped by AZ, for anything that acts on one AZ at a time."""
+    def subnets_by_az(self) -> dict[str, list[ec2.ISubnet]]:
+        """Every subnet grouped by AZ, the instances' and the load balancer's, for what acts on one AZ at a time
+        (an AZ drill cuts them all)."""
         by_az: dict[str, list[ec2.ISubnet]] = {}
-        for subnet in self.vpc.select_subnets(subnet_group_name=PRIVATE_SUBNETS).subnets:
-            by_az.setdefault(subnet.availability_zone, []).append(subnet)
+        for group in (PRIVATE_SUBNETS, PUBLIC_SUBNETS):
+            for subnet in self.vpc.select_subnets(subnet_group_name=group).subnets:
+                by_az.setdefault(subnet.availability_zone, []).append(subnet)
         return by_az
