@@ -248,8 +248,8 @@ SDK_CALL_BASIC_EXECUTION = Acknowledgment(
 SDK_CALL_OUTSIDE_VPC_PCI, SDK_CALL_OUTSIDE_VPC_NIST = _in_both_packs(
     "LambdaInsideVPC",
     "The SDK-call function runs only while CloudFormation deploys, calls the EC2 API alone (one describe, two "
-    "revokes on the default group) and touches no cardholder data; inside the VPC it would need the internet "
-    "egress from the private subnets that the egress control removes, or one more interface endpoint.",
+    "revokes on the default group) and touches no cardholder data; inside the VPC it would need a route out of "
+    "the isolated private subnets, which have none (decision 0011), or one more interface endpoint (ec2).",
 )
 SDK_CALL_CONCURRENCY = Acknowledgment(
     id=f"{NIST}::{NIST}-LambdaConcurrency",
