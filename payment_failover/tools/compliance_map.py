@@ -24,7 +24,7 @@ REQUIREMENTS = (
     Requirement(
         "1.3, 1.4",
         "network access to and from the cardholder data environment is restricted",
-        "Instances in isolated private subnets with no route out of the VPC and no NAT gateway (decision 0011); "
+        "Instances in isolated private subnets with no route to the internet and no NAT gateway (decision 0011); "
         "their security group accepts only the ALB's group on the service port and sends only HTTPS to the VPC "
         "interface endpoints and to S3 through a read-only gateway endpoint: no internet egress; the VPC's default "
         "security group is emptied at deploy "
