@@ -199,7 +199,7 @@ PROBE_LOG_GROUPS = Acknowledgment(
 PUBLIC_SUBNET_ROUTES_PCI, PUBLIC_SUBNET_ROUTES_NIST = _in_both_packs(
     "VPCNoUnrestrictedRouteToIGW",
     "Only the public subnets route 0.0.0.0/0 to the internet gateway: they hold the internet-facing ALB (behind AWS "
-    "WAF) and the NAT gateways, nothing else; the instances' private subnets route through their AZ's NAT gateway.",
+    "WAF) and nothing else; the instances' subnets are isolated, with no route to the internet (decision 0011).",
 )
 DEFAULT_SECURITY_GROUP_PCI, DEFAULT_SECURITY_GROUP_NIST = _in_both_packs(
     "VPCDefaultSecurityGroupClosed",
@@ -253,8 +253,9 @@ SDK_CALL_BASIC_EXECUTION = Acknowledgment(
 SDK_CALL_OUTSIDE_VPC_PCI, SDK_CALL_OUTSIDE_VPC_NIST = _in_both_packs(
     "LambdaInsideVPC",
     "The SDK-call function runs only while CloudFormation deploys, calls the EC2 API alone (one describe, two "
-    "revokes on the default group) and touches no cardholder data; inside the VPC it would need the internet "
-    "egress from the private subnets that the egress control removes, or one more interface endpoint.",
+    "revokes on the default group) and touches no cardholder data; inside the VPC it would need a route to the "
+    "internet from the isolated private subnets, which have none (decision 0011), or one more interface "
+    "endpoint (ec2).",
 )
 SDK_CALL_CONCURRENCY = Acknowledgment(
     id=f"{NIST}::{NIST}-LambdaConcurrency",

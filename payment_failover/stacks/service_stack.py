@@ -296,7 +296,7 @@ class ServiceStack(ZonalStack):
             self,
             "AzLossDrills",
             vpc=self.network.vpc,
-            subnets_by_az=self.network.private_subnets_by_az(),
+            subnets_by_az=self.network.subnets_by_az(),
             fleet=fleet,
             stop_alarms=[self.alarms.no_healthy_target],
             error_rate_alarms=[self.alarms.alb_5xx, self.alarms.target_5xx],

@@ -39,7 +39,7 @@ def test_r5_group_keeps_min_to_max_instances_on_elb_health_with_300s_grace(deplo
 
 
 def test_r5_group_launches_only_into_the_three_private_subnets(deployment: Deployment) -> None:
-    private = {subnet["SubnetId"] for subnet in subnets(deployment, "Private")}
+    private = {subnet["SubnetId"] for subnet in subnets(deployment, "private")}
     assert set(auto_scaling_group(deployment)["VPCZoneIdentifier"].split(",")) == private
     assert {instance["SubnetId"] for instance in in_service_instances(deployment)} <= private
 

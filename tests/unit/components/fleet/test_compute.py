@@ -99,7 +99,7 @@ def test_r5_asg_runs_6_to_9_instances_in_the_three_private_subnets(template: Tem
     assert (asg["MinSize"], asg["MaxSize"]) == ("6", "9")
     private = template.find_resources(
         "AWS::EC2::Subnet",
-        {"Properties": {"Tags": Match.array_with([{"Key": "aws-cdk:subnet-type", "Value": "Private"}])}},
+        {"Properties": {"Tags": Match.array_with([{"Key": "aws-cdk:subnet-name", "Value": "private"}])}},
     )
     assert sorted(ref["Ref"] for ref in asg["VPCZoneIdentifier"]) == sorted(private)
 

@@ -48,7 +48,7 @@ def _logical_id(template: Template, type_: str, props: dict[str, Any]) -> str:
 def _private_subnet_ids(template: Template) -> list[str]:
     subnets = template.find_resources(
         "AWS::EC2::Subnet",
-        {"Properties": {"Tags": Match.array_with([{"Key": "aws-cdk:subnet-type", "Value": "Private"}])}},
+        {"Properties": {"Tags": Match.array_with([{"Key": "aws-cdk:subnet-name", "Value": "private"}])}},
     )
     return sorted(subnets)
 
@@ -311,5 +311,9 @@ def test_r19_no_instance_rule_reaches_the_internet(
             assert "CidrIpv6" not in rule, rule
 
 
-def test_r2_the_nat_gateways_stay_one_per_az(default_stage: SynthesizedStage) -> None:
-    default_stage.service.resource_count_is("AWS::EC2::NatGateway", len(AZS))
+def test_r2_no_nat_gateway_in_any_regional_stack(
+    default_stage: SynthesizedStage, standby_stage: SynthesizedStage
+) -> None:
+    """Decision 0011: the endpoints are the instances' only way out, in every region."""
+    for template in (default_stage.service, standby_stage.service, standby_stage.standby):
+        template.resource_count_is("AWS::EC2::NatGateway", 0)
