@@ -173,3 +173,10 @@ def test_r20_the_standby_is_released_only_after_the_primary(standby_stage: Synth
     stage = standby_stage.stage
     assert stage.standby is not None
     assert stage.service in stage.standby.dependencies
+
+
+def test_r20_the_release_timing_counts_the_target_groups_own_healthy_threshold() -> None:
+    from payment_failover.components.edge.load_balancer import HealthCheckTiming
+    from payment_failover.config.settings import HEALTHY_THRESHOLD
+
+    assert HealthCheckTiming(interval_seconds=30).healthy_threshold == HEALTHY_THRESHOLD

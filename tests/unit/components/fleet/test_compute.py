@@ -258,6 +258,16 @@ def test_r20_user_data_installs_the_codedeploy_agent_for_its_vpc_endpoint_inside
     assert script.index("--failed' ERR") < fetch < install < policy < running < script.index("trap - ERR")
 
 
+def test_r20_the_agent_setting_is_appended_as_a_line_of_its_own(launch_data: dict, tmp_path: Path) -> None:
+    """The printf of the user data, run by bash against a copy of the installer's configuration file."""
+    script = user_data_script(launch_data)
+    (line,) = [line for line in script.splitlines() if line.endswith(f">> {compute.CODEDEPLOY_AGENT_CONFIG}")]
+    config = tmp_path / "codedeployagent.yml"
+    config.write_text("---\n:log_aws_wire: false")  # the installer's file may end without a newline
+    subprocess.run(["bash", "-c", line.replace(compute.CODEDEPLOY_AGENT_CONFIG, str(config))], check=True)
+    assert config.read_text().splitlines() == ["---", ":log_aws_wire: false", ":enable_auth_policy: true"]
+
+
 def test_r7_instances_accept_traffic_from_nothing_by_themselves(template: Template) -> None:
     """The only ingress comes from wiring to the ALB (tested on the Stage)."""
     sg = template.find_resources(
