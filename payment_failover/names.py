@@ -91,6 +91,11 @@ class ResourceNames:
     def operator_policy(self) -> str:
         return f"{self.base}-operator-sessions"
 
+    @property
+    def release(self) -> str:
+        """The CodeDeploy application and deployment group that release the service (R20)."""
+        return self.base
+
 
 def _elb_name(name: str) -> str:
     if len(name) > ELB_NAME_LIMIT:

@@ -11,6 +11,7 @@ from constructs import Construct
 
 from payment_failover.compliance.governance import (
     acknowledge_global_findings,
+    acknowledge_release_findings,
     acknowledge_service_findings,
     apply_compliance_checks,
 )
@@ -61,5 +62,10 @@ class PaymentFailoverStage(Stage):
                 probes=service.probes,
                 service_endpoints=service.service_endpoints,
                 sdk_call_function=service.sdk_call_function,
+            )
+            acknowledge_release_findings(
+                release=service.release,
+                instance_role=service.compute.role,
+                revision_arns=[service.resolve(arn) for arn in service.release.revision_object_arns()],
             )
         acknowledge_global_findings(failback_latch=self.global_dns.failback_latch)

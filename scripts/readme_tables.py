@@ -49,14 +49,15 @@ def cost_tables() -> str:
     """The monthly cost of the defaults and of the documented standby example (tests/conftest.py: STANDBY_CONTEXT)."""
     from tests.conftest import STANDBY_CONTEXT
 
-    tables = []
+    synthesized = []
     for context in ({}, STANDBY_CONTEXT):
         with tempfile.TemporaryDirectory() as out:
             app = new_app(context=project_context(context), outdir=out, validate=False)
             PaymentFailoverStage(app, "PaymentFailover-dev", settings=load_settings(context, {}))
             app.synth()
-            tables.append(cost.compute(cost.load_named_templates(Path(out))))
-    return cost.markdown_tables(*tables)
+            synthesized.append(cost.load_named_templates(Path(out)))
+    default, standby = synthesized
+    return cost.markdown_tables(cost.compute(default), cost.compute(standby), cost.controlled_egress(default))
 
 
 def bad_configuration_count() -> str:

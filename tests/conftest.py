@@ -102,7 +102,7 @@ def cli_assembly(tmp_path_factory: pytest.TempPathFactory) -> Path:
 # - integration (tests/integration and tests/unit/tools/test_change_impact.py): the emulator rehearsal's two CLI
 #   synths, and one change of every setting for the setting-change analysis.
 # A run fails above the budget, so a new synthesis is a deliberate edit here.
-STAGE_SYNTHESIS_BUDGET = {"constructs": 15, "stage": 22, "integration": 40}
+STAGE_SYNTHESIS_BUDGET = {"constructs": 15, "stage": 22, "integration": 42}
 ROOT = Path(__file__).resolve().parent
 CONSTRUCT_TESTS = ("unit/components", "unit/compliance")
 CHANGE_ANALYSIS = "unit/tools/test_change_impact.py"

@@ -176,7 +176,26 @@ UNCONDITIONED: tuple[Unconditioned, ...] = (
         "send would fail the custom resource and roll the stack deploy back. The synthetic probes' canary roles too "
         "(components/observability/probes.py): Synthetics requires every canary role to trust lambda.amazonaws.com "
         "and writes that statement without a condition: "
-        "https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Synthetics_Canaries_CanaryPermissions.html",
+        "https://docs.aws.amazon.com/AmazonCloudWatch/latest/monitoring/CloudWatch_Synthetics_Canaries_CanaryPermissions.html"
+        " . The zonal release's handlers and CDK's provider-framework functions too (components/delivery).",
+    ),
+    Unconditioned(
+        "codedeploy.amazonaws.com",
+        "trust",
+        "The service role of the zonal releases' CodeDeploy deployment group (components/delivery). No CodeDeploy "
+        "page the search found documents aws:SourceAccount/aws:SourceArn for that role's trust policy, and a "
+        "condition CodeDeploy does not send would stop every release and every launch-hook deployment. Which "
+        "group may use the role is decided by iam:PassRole on it, which passes a role only to a service in the "
+        "same account: https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_passrole.html",
+    ),
+    Unconditioned(
+        "states.amazonaws.com",
+        "trust",
+        "The waiter state machine that CDK's custom-resource provider framework creates for the zonal release "
+        "(components/delivery): the framework writes its role's trust without a condition, and no Step Functions "
+        "page the search found gives a value for an execution role; a value Step Functions does not send would fail "
+        "the release and roll the stack deploy back. Only this account can pass the role to a state machine: "
+        "https://docs.aws.amazon.com/IAM/latest/UserGuide/id_roles_use_passrole.html",
     ),
     # The delivery pipeline's roles, which CDK Pipelines creates. A self-mutating pipeline whose own roles are
     # refused cannot deploy the fix for them, so an undocumented condition is worse here than anywhere.

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from aws_cdk import Acknowledgment, CfnElement, Stack, Validations, pipelines
 from aws_cdk import aws_codebuild as codebuild
+from aws_cdk import aws_lambda as lambda_
 from cdk_nag import AwsSolutionsChecks, NIST80053R5Checks, PCIDSS321Checks
 from constructs import IConstruct
 
@@ -57,8 +58,10 @@ SESSION_MANAGER_AGENT = Acknowledgment(
     reason=(
         "Instance role: only the five actions of AWS's minimal Session Manager instance policy (the agent's "
         "ssm:UpdateInstanceInformation and the four ssmmessages channel actions), which AWS writes on * and whose "
-        "ssmmessages actions take no resource type. No AWS managed policy: nothing reads SSM parameters, documents, "
-        "associations or patches. The ssm and ssmmessages endpoints admit only these actions from this account."
+        "ssmmessages actions take no resource type, and the CodeDeploy agent's four codedeploy-commands-secure "
+        "actions, which take no resource type either (Service Authorization Reference). No AWS managed policy: "
+        "nothing reads SSM parameters, documents, associations or patches. The ssm, ssmmessages and "
+        "codedeploy-commands-secure endpoints admit only these actions from this account."
     ),
 )
 
@@ -151,11 +154,13 @@ DRILL_LOG_DELIVERY_POLICY = Acknowledgment(
 INSTANCE_TARGET_HEALTH = Acknowledgment(
     id=f"{IAM5}[Resource::*]",
     reason=(
-        "elasticloadbalancing:DescribeTargetHealth only, alone in its own policy: the deploy gate asks the load "
-        "balancer whether the new instance is a healthy target before it signals. The Service Authorization "
-        'Reference lists no resource type for this action, so "*" is the only Resource it accepts '
-        "(https://docs.aws.amazon.com/service-authorization/latest/reference/list_awselasticloadbalancingv2.html). "
-        "It reads health states and changes nothing; the ELB endpoint's policy lets only this action through."
+        "The deploy gate's two reads, alone in their own policy: elasticloadbalancing:DescribeTargetHealth (is the "
+        "new instance a healthy target?) and autoscaling:DescribeLifecycleHooks (has a release put CodeDeploy's launch "
+        'hook on the group?). The Service Authorization Reference lists no resource type for either, so "*" is the '
+        "only Resource they accept "
+        "(https://docs.aws.amazon.com/service-authorization/latest/reference/list_awselasticloadbalancingv2.html, "
+        "https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonec2autoscaling.html). "
+        "They read states and change nothing; the endpoints' policies let only these actions through."
     ),
 )
 OPERATOR_OWN_SESSIONS = Acknowledgment(
@@ -210,7 +215,7 @@ FAILBACK_RUNBOOK_VERSIONS = Acknowledgment(
 PUBLIC_SUBNET_ROUTES_PCI, PUBLIC_SUBNET_ROUTES_NIST = _in_both_packs(
     "VPCNoUnrestrictedRouteToIGW",
     "Only the public subnets route 0.0.0.0/0 to the internet gateway: they hold the internet-facing ALB (behind AWS "
-    "WAF) and the NAT gateways, nothing else; the instances' private subnets route through their AZ's NAT gateway.",
+    "WAF) and nothing else; the instances' subnets are isolated, with no route to the internet (decision 0011).",
 )
 DEFAULT_SECURITY_GROUP_PCI, DEFAULT_SECURITY_GROUP_NIST = _in_both_packs(
     "VPCDefaultSecurityGroupClosed",
@@ -265,8 +270,9 @@ SDK_CALL_BASIC_EXECUTION = Acknowledgment(
 SDK_CALL_OUTSIDE_VPC_PCI, SDK_CALL_OUTSIDE_VPC_NIST = _in_both_packs(
     "LambdaInsideVPC",
     "The SDK-call function runs only while CloudFormation deploys, calls the EC2 API alone (one describe, two "
-    "revokes on the default group) and touches no cardholder data; inside the VPC it would need the internet "
-    "egress from the private subnets that the egress control removes, or one more interface endpoint.",
+    "revokes on the default group) and touches no cardholder data; inside the VPC it would need a route to the "
+    "internet from the isolated private subnets, which have none (decision 0011), or one more interface "
+    "endpoint (ec2).",
 )
 SDK_CALL_CONCURRENCY = Acknowledgment(
     id=f"{NIST}::{NIST}-LambdaConcurrency",
@@ -282,6 +288,108 @@ SDK_CALL_DLQ = Acknowledgment(
         "queue would hold an event nobody acts on."
     ),
 )
+
+
+# The zonal releases (components/delivery): CodeDeploy's service role, the release handlers and the functions and
+# waiter of CDK's custom-resource provider framework.
+RELEASE_CODEDEPLOY_ROLE = Acknowledgment(
+    id="AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSCodeDeployRole]",
+    reason=(
+        "The deployment group's service role carries AWSCodeDeployRole, the policy AWS maintains for CodeDeploy's "
+        "EC2 deployments with Auto Scaling groups and load balancers (it installs and answers the launch hook, "
+        "deregisters and registers targets, reads the alarms); a hand-written copy would miss what AWS adds to it "
+        "and fail releases on AWS only. Only codedeploy.amazonaws.com can assume the role."
+    ),
+)
+RELEASE_BASIC_EXECUTION = Acknowledgment(
+    id="AwsSolutions::AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]",
+    reason=(
+        "The release handlers and the provider framework's functions write their own log lines with the policy AWS "
+        "maintains for exactly that, into the tier's KMS-encrypted log groups; their CodeDeploy calls are granted "
+        "by a separate policy scoped to this application, its group and its two deployment configurations."
+    ),
+)
+RELEASE_FUNCTION_VERSIONS_REASON = (
+    "CDK's provider framework may invoke the release handlers and its own functions with any version qualifier "
+    "(the function's ARN followed by :*): each function is named, only the qualifier is open."
+)
+RELEASE_WAITER_LOGS = Acknowledgment(
+    id="AwsSolutions::AwsSolutions-SF1",
+    reason=(
+        "The provider framework's waiter only calls the release handlers, every 30 s, and they log each call (the "
+        "deployment, its status) to the tier's encrypted log groups. Logging the state machine itself would give its "
+        "role the vended-log delivery actions, logs:PutResourcePolicy among them, on every log resource of the "
+        "account, to record nothing the handlers do not."
+    ),
+)
+RELEASE_WAITER_TRACING = Acknowledgment(
+    id="AwsSolutions::AwsSolutions-SF2",
+    reason=(
+        "The provider framework's waiter only polls the release handlers every 30 s; their own logs hold each "
+        "poll's answer, which is the trace a release needs."
+    ),
+)
+RELEASE_AGENT_KIT = Acknowledgment(
+    id=f"{IAM5}[Resource::arn:<AWS::Partition>:s3:::aws-codedeploy-<AWS::Region>/*]",
+    reason=(
+        "Instance role: s3:GetObject in the region's CodeDeploy resource kit bucket, where the agent's installer and "
+        "packages are (their object names change with every agent release)."
+    ),
+)
+RELEASE_REVISIONS_REASON = (
+    "Instance role: s3:GetObject on the zip objects of the CDK asset bucket, where every revision of the service is "
+    "(named by its hash): a rollback and each launch-hook deployment read an older one."
+)
+RELEASE_OUTSIDE_VPC_PCI, RELEASE_OUTSIDE_VPC_NIST = _in_both_packs(
+    "LambdaInsideVPC",
+    "The release functions run only while CloudFormation deploys, call the CodeDeploy API alone and touch no "
+    "cardholder data; inside the VPC they would need a codedeploy interface endpoint or internet egress that the "
+    "private subnets do not have.",
+)
+RELEASE_INLINE_POLICIES_PCI, RELEASE_INLINE_POLICIES_NIST = _in_both_packs(
+    "IAMNoInlinePolicy",
+    "CDK grants on one role each (the release handlers' CodeDeploy calls, the framework's invocations of them, the "
+    "waiter's), scoped to these functions and this deployment group and deleted with their roles.",
+)
+RELEASE_CONCURRENCY = Acknowledgment(
+    id=f"{NIST}::{NIST}-LambdaConcurrency",
+    reason="The release functions run only while a stack deploys; reserved concurrency would only throttle them.",
+)
+RELEASE_DLQ = Acknowledgment(
+    id=f"{NIST}::{NIST}-LambdaDLQ",
+    reason=(
+        "A failed release is reported to CloudFormation, which fails and rolls back the stack update; a "
+        "dead-letter queue would hold an event nobody acts on."
+    ),
+)
+
+
+def acknowledge_release_findings(*, release: IConstruct, instance_role: IConstruct, revision_arns: list[str]) -> None:
+    """The zonal release's accepted findings, and the instance role's reads of the revisions and the agent kit."""
+    functions = [c for c in release.node.find_all() if isinstance(c, lambda_.CfnFunction)]
+    versions = [
+        Acknowledgment(
+            id=f"{IAM5}[Resource::<{Stack.of(f).get_logical_id(f)}.Arn>:*]", reason=RELEASE_FUNCTION_VERSIONS_REASON
+        )
+        for f in functions
+    ]
+    Validations.of(release).acknowledge(
+        *versions,
+        RELEASE_CODEDEPLOY_ROLE,
+        RELEASE_BASIC_EXECUTION,
+        RELEASE_WAITER_LOGS,
+        RELEASE_WAITER_TRACING,
+        RELEASE_OUTSIDE_VPC_PCI,
+        RELEASE_OUTSIDE_VPC_NIST,
+        RELEASE_INLINE_POLICIES_PCI,
+        RELEASE_INLINE_POLICIES_NIST,
+        RELEASE_CONCURRENCY,
+        RELEASE_DLQ,
+    )
+    Validations.of(instance_role).acknowledge(
+        RELEASE_AGENT_KIT,
+        *(Acknowledgment(id=f"{IAM5}[Resource::{arn}]", reason=RELEASE_REVISIONS_REASON) for arn in revision_arns),
+    )
 
 
 DETECTORS_WITHOUT_ACTIONS = Acknowledgment(
@@ -482,6 +590,17 @@ PIPELINE_BUCKET_LOGS_REASON = (
     "The pipeline's artifact and replication buckets hold only transient, KMS-encrypted build artifacts whose "
     "every read and write is a pipeline action recorded by CodePipeline and CloudTrail."
 )
+# Acknowledgements whose ids embed generated logical ids or the asset bucket's name, derived in code above.
+RELEASE_ROWS: tuple[tuple[str, str], ...] = (
+    (
+        "AwsSolutions::AwsSolutions-IAM5[Resource::<release function>.Arn>:*] (zonal release)",
+        RELEASE_FUNCTION_VERSIONS_REASON,
+    ),
+    (
+        "AwsSolutions::AwsSolutions-IAM5[Resource::arn:aws:s3:::<CDK asset bucket>/*.zip] (instance role)",
+        RELEASE_REVISIONS_REASON,
+    ),
+)
 PIPELINE_ROWS: tuple[tuple[str, str], ...] = (
     (
         "AwsSolutions::AwsSolutions-IAM5[Action::s3:Abort*, s3:DeleteObject*, s3:GetBucket*, s3:GetObject*, "
@@ -576,7 +695,7 @@ def markdown_table() -> str:
     rows = ["| rule | reason |", "|---|---|"]
     acknowledgements = [value for value in globals().values() if isinstance(value, Acknowledgment)]
     rows += [f"| `{ack.id}` | {ack.reason} |" for ack in acknowledgements]
-    rows += [f"| `{rule}` | {reason} |" for rule, reason in PIPELINE_ROWS]
+    rows += [f"| `{rule}` | {reason} |" for rule, reason in (*RELEASE_ROWS, *PIPELINE_ROWS)]
     return "\n".join(rows)
 
 

@@ -30,3 +30,8 @@ TAGS = (("Environment", "Production"), ("FailoverEnabled", "true"))
 # The longest request the sample service answers is well under a second; 30 s is ELB's deregistration delay this
 # tier has always used.
 DRAIN_SECONDS = 30
+# The service's revision (R20): the sample payment service, which a team replaces with its own directory.
+SERVICE_BUNDLE = "sample_service"
+# Zonal releases (R20): the first AZ bakes longest; each further AZ bakes before the next begins.
+FIRST_ZONE_BAKE_SECONDS = 600
+ZONE_BAKE_SECONDS = 300

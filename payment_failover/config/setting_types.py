@@ -85,6 +85,8 @@ DNS_INTERVALS = (10, 30)
 DNS_FAILURE_THRESHOLD_RANGE = (1, 10)
 # ELB's deregistration delay attribute (deregistration_delay.timeout_seconds) accepts 0-3600 seconds.
 DRAIN_SECONDS_RANGE = (1, 3600)
+# A bake is a wait under alarms inside one release, which must end within CloudFormation's hour.
+BAKE_SECONDS_RANGE = (0, 3000)
 # SLOs (R21): at 99.99 % the 30-day error budget is 4.3 minutes of full outage, under the 5-minute fast-burn window.
 AVAILABILITY_OBJECTIVE_RANGE = (90.0, 99.99)
 LATENCY_OBJECTIVE_PERCENT_RANGE = (50.0, 99.99)

@@ -33,9 +33,12 @@ from payment_failover.config import defaults, geography, images, instance_types
 from payment_failover.config import setting_types as type_limits
 from payment_failover.config import waf_rules as waf
 from payment_failover.config.instance_types import Architecture
+from payment_failover.config.release_timing import ReleaseTiming
+from payment_failover.config.service_bundle import bundle_problem
 from payment_failover.config.setting_types import (
     ALB_INTERVAL_RANGE,
     AVAILABILITY_OBJECTIVE_RANGE,
+    BAKE_SECONDS_RANGE,
     DNS_FAILURE_THRESHOLD_RANGE,
     DNS_INTERVALS,
     DRAIN_SECONDS_RANGE,
@@ -107,6 +110,9 @@ _OVERLAY_EXAMPLE = 'expected a JSON object such as {"minCapacity": "6", "instanc
 # A mixed instances policy takes at most 40 overrides (AWS::AutoScaling::AutoScalingGroup LaunchTemplate page); the
 # tier keeps the list short enough to review.
 MAX_ADDITIONAL_INSTANCE_TYPES = 5
+# The target group's healthy threshold (components/edge/load_balancer.py HealthCheckTiming): checks in a row before a
+# target that rejoins it serves again.
+HEALTHY_THRESHOLD = 2
 
 # The balance rule of R5: at least 2 and at most 3 instances per Availability Zone at rest. A deployment launches
 # each new batch above minCapacity, so maxCapacity must exceed it (CloudFormation's UpdatePolicy attribute page:
@@ -198,7 +204,11 @@ class Settings(BaseModel):
     )
     health_check_interval_seconds: Annotated[
         WholeNumber, AfterValidator(in_range(ALB_INTERVAL_RANGE, "an ALB target group accepts {low} to {high} seconds"))
-    ] = setting(defaults.HEALTH_CHECK_INTERVAL_SECONDS, "5-300 (ALB target group)")
+    ] = setting(
+        defaults.HEALTH_CHECK_INTERVAL_SECONDS,
+        "5-300 (ALB target group), and short enough for a zonal release to fit in CloudFormation's hour: each "
+        "instance rejoins after 2 checks (with the other defaults: at most 74)",
+    )
     alarm_email: Email = setting(None, "an e-mail address subscribed to both failover topics", shown="*(none)*")
     paging_https_url: HttpsUrl = setting(
         None,
@@ -302,7 +312,27 @@ class Settings(BaseModel):
     ] = setting(
         defaults.DRAIN_SECONDS,
         "1-3600: the longest request the service answers, in seconds; requests in flight get this long to finish "
-        "when an instance stops",
+        "when an instance stops. A zonal release drains each instance, so it must fit in CloudFormation's hour "
+        "(with the other defaults: at most 74)",
+    )
+    # R20: the service's revision and how it is released, one AZ at a time (components/delivery).
+    service_bundle: Annotated[Text, AfterValidator(lambda value: _service_bundle(value))] = setting(
+        defaults.SERVICE_BUNDLE,
+        "a directory (relative to the project root) with the service's `appspec.yml` and the hook scripts it "
+        "names, ValidateService among them: the revision CodeDeploy installs (docs/your-service.md)",
+    )
+    first_zone_bake_seconds: Annotated[
+        WholeNumber, AfterValidator(in_range(BAKE_SECONDS_RANGE, "use {low} to {high} seconds"))
+    ] = setting(
+        defaults.FIRST_ZONE_BAKE_SECONDS,
+        "0-3000: how long a new version runs under alarms in the first Availability Zone before the next one",
+    )
+    zone_bake_seconds: Annotated[
+        WholeNumber, AfterValidator(in_range(BAKE_SECONDS_RANGE, "use {low} to {high} seconds"))
+    ] = setting(
+        defaults.ZONE_BAKE_SECONDS,
+        "0-3000: how long it runs under alarms after each further Availability Zone; the whole release must fit "
+        "in CloudFormation's hour",
     )
     deploy: Flag = setting(False, "`true` refuses example values (set by `make deploy` and every pipeline stage)")
     standby_region: OptionalText = setting(
@@ -550,12 +580,50 @@ class Settings(BaseModel):
                 key="domainName",
             )
         self._check_capacity(given)
+        self._check_release_window(given)
         if self.deploy and self.alarm_email is None:
             raise WholeSentenceError(
                 "Refusing to deploy without an alarm destination: the failover topics would tell nobody; set "
                 "alarmEmail (context key or PAYMENT_FAILOVER_ALARM_EMAIL) to the on-call address."
             )
         return self
+
+    @property
+    def release_timing(self) -> ReleaseTiming:
+        """A zonal release at the largest balanced fleet (maxCapacity), the slowest case (R20)."""
+        zones = len(self.availability_zones)
+        return ReleaseTiming(
+            first_zone_bake_seconds=self.first_zone_bake_seconds,
+            zone_bake_seconds=self.zone_bake_seconds,
+            zones=zones,
+            instances_per_zone=-(-self.max_capacity // zones),
+            drain_seconds=self.drain_seconds,
+            seconds_to_mark_healthy=self.health_check_interval_seconds * HEALTHY_THRESHOLD,
+        )
+
+    def _check_release_window(self, given: set[str]) -> None:
+        """A release waits inside a CloudFormation custom resource: it must end within that resource's hour."""
+        timing = self.release_timing
+        if timing.release_seconds <= timing.allowed_seconds:
+            return
+        # Name what the user set that makes a release long, the bakes first; with only defaults, the first bake.
+        lengtheners = (
+            "first_zone_bake_seconds",
+            "zone_bake_seconds",
+            "drain_seconds",
+            "health_check_interval_seconds",
+            "max_capacity",
+            "min_capacity",
+        )
+        key = next((k for k in lengtheners if k in given), "first_zone_bake_seconds")
+        raise SettingError(
+            getattr(self, key),
+            f"a release would take about {timing.release_seconds} s ({timing.bake_seconds} s of bakes, "
+            f"{timing.instance_seconds} s per instance, {timing.instances_per_zone} per AZ), and CloudFormation "
+            f"waits at most {timing.allowed_seconds} s for it: shorten the bakes, drainSeconds or "
+            "healthCheckIntervalSeconds",
+            key=_alias(key),
+        )
 
     def _check_capacity(self, given: set[str]) -> None:
         zones = len(self.availability_zones)
@@ -662,6 +730,13 @@ def _trusted_cidrs(cidrs: tuple[str, ...]) -> tuple[str, ...]:
     if problem:
         raise SettingError(*problem)
     return cidrs
+
+
+def _service_bundle(value: str) -> str:
+    problem = bundle_problem(value)
+    if problem:
+        raise SettingError(value, problem)
+    return value
 
 
 def _failback_mode(mode: str) -> str:

@@ -14,6 +14,7 @@ from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_route53 as route53
 from constructs import Construct
 
+from payment_failover.components.delivery.zonal_release import ZonalRelease
 from payment_failover.components.edge.access_logs import AccessLogBucket
 from payment_failover.components.edge.certificate import ServiceCertificate
 from payment_failover.components.edge.dns_failover import RegionalEndpoint, regional_name
@@ -39,6 +40,7 @@ from payment_failover.components.observability.slo import BurnRateAlarms
 from payment_failover.components.resilience.az_drills import AzLossDrills
 from payment_failover.components.resilience.zonal_autoshift import ZonalAutoshift
 from payment_failover.components.served_fleet import AlarmPolicy, Objectives, ServedFleet
+from payment_failover.config.service_bundle import bundle_path
 from payment_failover.config.settings import Settings
 from payment_failover.names import ResourceNames
 from payment_failover.stacks.zonal_stack import ZonalStack
@@ -78,6 +80,7 @@ class ServiceStack(ZonalStack):
         policy = self._alarm_policy(settings, names)
         self._probe(settings, policy)
         self._observe(fleet, policy)
+        self._deliver(settings, names)
         self._resilience(settings, fleet, policy)
         self._announce(fleet, policy)
         self.dashboard = FailoverDashboard(
@@ -222,8 +225,6 @@ class ServiceStack(ZonalStack):
         _pin_rule_ids(self.load_balancer.security_group, self.compute.security_group)
         # The instances' only way out: HTTPS to the AWS APIs they call, through the VPC endpoints (R19).
         self.service_endpoints.admit(self.compute.security_group)
-        asset = self.compute.service_asset
-        self.service_endpoints.allow_object_reads([asset.bucket.arn_for_objects(asset.s3_object_key)])
         self.endpoint = RegionalEndpoint(
             self,
             "RegionalEndpoint",
@@ -278,13 +279,38 @@ class ServiceStack(ZonalStack):
             ),
         )
 
+    def _deliver(self, settings: Settings, names: ResourceNames) -> None:
+        """The service's releases: one AZ at a time, baked under the alarms that see clients fail (R20)."""
+        self.release = ZonalRelease(
+            self,
+            "Release",
+            name=names.release,
+            bundle=bundle_path(settings.service_bundle),
+            auto_scaling_group=self.compute.auto_scaling_group,
+            target_group=self.load_balancer.target_group,
+            # What stops a bad version: clients' 5xx and latency, each AZ's outlier signals, and the probe of this
+            # region's own name, which fails even with no client traffic.
+            alarms=[
+                self.alarms.alb_5xx,
+                self.alarms.target_5xx,
+                self.alarms.latency_p99,
+                *self.gray_failure.detectors,
+                self.probes.alarms["Region"],
+            ],
+            timing=settings.release_timing,
+            instances_per_zone=settings.min_capacity // len(settings.availability_zones),
+            log_archive=self.log_archive,
+        )
+        self.release.allow_instances(self.compute.role)
+        self.service_endpoints.allow_object_reads(self.release.revision_object_arns())
+
     def _resilience(self, settings: Settings, fleet: ServedFleet, policy: AlarmPolicy) -> None:
         """The AZ-loss drills and zonal autoshift, both acting on the ALB and the ASG together (R17, failure 15)."""
         self.drills = AzLossDrills(
             self,
             "AzLossDrills",
             vpc=self.network.vpc,
-            subnets_by_az=self.network.private_subnets_by_az(),
+            subnets_by_az=self.network.subnets_by_az(),
             fleet=fleet,
             stop_alarms=[self.alarms.no_healthy_target],
             error_rate_alarms=[self.alarms.alb_5xx, self.alarms.target_5xx],

@@ -181,11 +181,16 @@ def _region_lines(templates: list[Template]) -> list[Line]:
     unhealthy = interval * int(tg["UnhealthyThresholdCount"])
     lines = _replacement_lines(tg, interval, unhealthy)
     lines += _client_visible_errors(tg, unhealthy, interval)
+    lines += _lost_node_lines(templates)
     dns_lines, detect_dns = _dns_detection(templates)
     lines += dns_lines
     lines += _notification_lines(templates, unhealthy, detect_dns)
     lines += _capacity_lines(templates, asg)
-    return lines + deployment(templates)
+    # R20's rows live beside this module, which they import their Line from.
+    from payment_failover.tools.release_budget import release_lines
+
+    regional = next(t for t in templates if _resources([t], "AWS::AutoScaling::AutoScalingGroup"))
+    return lines + deployment(templates) + release_lines(regional)
 
 
 def _replacement_lines(tg: Mapping[str, Any], interval: int, unhealthy: int) -> list[Line]:
@@ -530,6 +535,50 @@ def _client_visible_errors(tg: Mapping[str, Any], unhealthy: int, interval: int)
         )
     )
     return lines
+
+
+def _refs(value: Any) -> list[str]:
+    """Logical ids named by Ref anywhere inside a template value (e.g. a subnet inside an Fn::Join'd ARN)."""
+    if isinstance(value, dict):
+        if "Ref" in value:
+            return [str(value["Ref"])]
+        return [i for item in value.values() for i in _refs(item)]
+    if isinstance(value, list):
+        return [i for item in value for i in _refs(item)]
+    return []
+
+
+def _lost_node_lines(templates: list[Template]) -> list[Line]:
+    """Connection failures at a lost AZ's load balancer node, in the AZ drill that cuts the node's subnet.
+
+    With cross-zone load balancing, an AZ's node address stays in DNS while the target group has a healthy target in
+    any AZ (https://www.repost.aws/knowledge-center/elb-dns-cross-zone-balance-configuration); a zonal shift takes the
+    AZ out (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/zonal-shift.html). So clients reach a
+    node whose subnet is cut until the drill's shift starts, plus the alias TTL of the answers they cached.
+    """
+    node_subnets = set(
+        _refs([b.get("Subnets", []) for b in _resources(templates, "AWS::ElasticLoadBalancingV2::LoadBalancer")])
+    )
+    delays = []
+    for drill in _resources(templates, "AWS::FIS::ExperimentTemplate"):
+        actions = list(drill.get("Actions", {}).values())
+        cuts = [a for a in actions if a["ActionId"] == "aws:network:disrupt-connectivity"]
+        waits = [a for a in actions if a["ActionId"] == "aws:fis:wait"]
+        if cuts and waits and node_subnets & set(_refs(drill["Targets"][cuts[0]["Targets"]["Subnets"]])):
+            delays.append(parse_iso_duration(waits[0]["Parameters"]["duration"]))
+    if not delays:
+        return []
+    delay = max(delays)
+    return [
+        Line(
+            "connection failures at a lost AZ's load balancer node (AZ drill)",
+            delay + ALIAS_TTL_SECONDS,
+            "s at most",
+            f"the node's share of new connections until the drill's shift ({delay} s) takes its address out of DNS, "
+            f"+ alias TTL {ALIAS_TTL_SECONDS} s; not 5xx, so no 5xx alarm counts them; in a real event, until "
+            "autoshift (AWS's call) or an operator shifts",
+        )
+    ]
 
 
 def _load_during_a_shift(templates: list[Template], zones: int) -> list[Line]:

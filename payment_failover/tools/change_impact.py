@@ -260,6 +260,13 @@ CHANGES: dict[str, tuple[dict[str, str], dict[str, str]] | str] = {
     "wafMerchantRateLimit": ({}, {"wafMerchantRateLimit": "5000"}),
     "wafTrustedCidrs": ({}, {"wafTrustedCidrs": "203.0.113.0/24"}),
     "drainSeconds": ({}, {"drainSeconds": "60"}),
+    # Another revision is another asset object: only the release's Key changes, and the release rolls it out zonally.
+    "serviceBundle": (
+        "a new version of the service: the zonal release's revision key changes and CodeDeploy rolls it out one AZ "
+        "at a time; no resource is replaced and the launch template is untouched"
+    ),
+    "firstZoneBakeSeconds": ({}, {"firstZoneBakeSeconds": "900"}),
+    "zoneBakeSeconds": ({}, {"zoneBakeSeconds": "120"}),
     "standbyRegion": ({}, {"standbyRegion": "eu-west-1"}),
     "standbySettings": (
         {"standbyRegion": "eu-west-1"},

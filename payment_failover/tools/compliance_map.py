@@ -24,14 +24,16 @@ REQUIREMENTS = (
     Requirement(
         "1.3, 1.4",
         "network access to and from the cardholder data environment is restricted",
-        "Instances in private subnets; their security group accepts only the ALB's group on the service port and "
-        "sends only HTTPS to the VPC interface endpoints (CloudFormation, SSM, CloudWatch Logs) and to S3 through a "
-        "read-only gateway endpoint: no internet egress; the VPC's default security group is emptied at deploy "
+        "Instances in isolated private subnets with no route to the internet and no NAT gateway (decision 0011); "
+        "their security group accepts only the ALB's group on the service port and sends only HTTPS to the VPC "
+        "interface endpoints and to S3 through a read-only gateway endpoint: no internet egress; the VPC's default "
+        "security group is emptied at deploy "
         "time; public subnets assign no public addresses; the ALB accepts 443 and 80 (redirect only); VPC flow "
         "logs of all traffic.",
         (
             "test_r19_instances_send_only_https_to_the_endpoints_and_s3",
             "test_r19_no_instance_rule_reaches_the_internet",
+            "test_r2_no_nat_gateway_and_no_internet_route_from_the_instances_subnets",
             "test_r19_endpoint_group_accepts_only_https_from_the_admitted_group_and_sends_nothing",
             "test_r19_the_default_groups_self_ingress_and_open_egress_are_revoked",
             "test_r19_nothing_in_the_public_subnets_gets_a_public_address_by_default",

@@ -8,6 +8,10 @@ zonal probe's custom metrics — and multiplies each by a rate. Traffic-driven
 charges (requests through AWS WAF, load balancer capacity units, log ingestion, data processed by endpoints and NAT
 gateways, data transfer) depend on load the templates cannot know: each is a stated assumption below.
 
+After the configuration's own table it prints what decision 0011's controlled egress to named hosts would add (a NAT
+gateway, its address and an AWS Network Firewall endpoint in each AZ of each regional stack), which no configuration
+builds yet, so a team sees that price before it asks for the setting.
+
 The prices are NOT verified here. AWS's pricing pages render their tables separately from the page text, and the
 `search` tool returned none of them, so every rate is marked as assumed, with the date it was written down; before
 a budget decision, check each against the AWS page named beside it. A region without a table is refused with one
@@ -55,6 +59,10 @@ class RegionPrices:
     alb_lcu_hour: float
     log_ingest_gb: float  # CloudWatch (aws.amazon.com/cloudwatch/pricing/)
     canary_run: float  # CloudWatch Synthetics, per canary run (aws.amazon.com/cloudwatch/pricing/)
+    # Network Firewall (aws.amazon.com/network-firewall/pricing/): only for the controlled-egress design of decision
+    # 0011, which no configuration builds yet. The page's waiver of NAT gateway charges for gateways behind a firewall
+    # was not verified either, so it is not applied.
+    firewall_endpoint_hour: float
 
 
 # Rates that do not depend on the region. AWS WAF's are the same in every region (AWS's networking blog, "Cost-effective
@@ -90,6 +98,7 @@ PRICES: dict[str, RegionPrices] = {
         alb_lcu_hour=0.0096,
         log_ingest_gb=0.63,
         canary_run=0.0012,
+        firewall_endpoint_hour=0.395,
     ),
     "eu-west-1": RegionPrices(
         instance_hour={
@@ -108,6 +117,7 @@ PRICES: dict[str, RegionPrices] = {
         alb_lcu_hour=0.008,
         log_ingest_gb=0.57,
         canary_run=0.0012,
+        firewall_endpoint_hour=0.395,
     ),
 }
 
@@ -213,7 +223,7 @@ def _network_items(name: str, template: Template, p: RegionPrices) -> list[Item]
         Item(name, "NAT gateways", f"{nats} x {hours} h", nats * hours * p.nat_gateway_hour),
         Item(
             name,
-            "public IPv4 addresses (NAT gateways, ALB nodes)",
+            "public IPv4 addresses (NAT gateways, ALB nodes)" if nats else "public IPv4 addresses (ALB nodes)",
             f"{nats + alb_ips} x {hours} h",
             (nats + alb_ips) * hours * p.public_ipv4_hour,
         ),
@@ -311,6 +321,34 @@ def _shared(name: str, template: Template) -> list[Item]:
     return items
 
 
+def controlled_egress(templates: Mapping[str, Template]) -> list[Item]:
+    """What decision 0011's egress to named hosts would add to each regional stack, before traffic: a NAT gateway, its
+    public address and an AWS Network Firewall endpoint in every AZ of the VPC. Not built; priced so a team sees it."""
+    items: list[Item] = []
+    hours = HOURS_PER_MONTH
+    for name, template in sorted(templates.items()):
+        if not _resources(template, "AWS::AutoScaling::AutoScalingGroup"):
+            continue
+        p = PRICES[_region_of(template)]
+        zones = len({s["AvailabilityZone"] for s in _resources(template, "AWS::EC2::Subnet")})
+        items += [
+            Item(name, "NAT gateways (controlled egress)", f"{zones} x {hours} h", zones * hours * p.nat_gateway_hour),
+            Item(
+                name,
+                "public IPv4 addresses of the NAT gateways",
+                f"{zones} x {hours} h",
+                zones * hours * p.public_ipv4_hour,
+            ),
+            Item(
+                name,
+                "Network Firewall endpoints (controlled egress)",
+                f"{zones} x {hours} h",
+                zones * hours * p.firewall_endpoint_hour,
+            ),
+        ]
+    return items
+
+
 def compute(templates: Mapping[str, Template]) -> list[Item]:
     """Every priced item of a Stage's templates, by stack (template file stem)."""
     items: list[Item] = []
@@ -334,8 +372,15 @@ def render(items: list[Item]) -> str:
     return "\n".join(rows)
 
 
-def markdown_tables(default: list[Item], standby: list[Item]) -> str:
-    """The docs page's block: the default configuration and the documented standby example, each in full."""
+EGRESS_HEADING = (
+    "**Controlled egress to named hosts, if built** ([decision 0011](decisions/0011-no-nat-gateways-by-default.md): "
+    "not built; what it would add to the default configuration before traffic):"
+)
+
+
+def markdown_tables(default: list[Item], standby: list[Item], egress: list[Item]) -> str:
+    """The docs page's block: the default configuration and the documented standby example, each in full, then what
+    decision 0011's controlled egress would add to the default."""
     return "\n".join(
         [
             "**Default configuration** (eu-central-1, no standby):",
@@ -345,6 +390,10 @@ def markdown_tables(default: list[Item], standby: list[Item]) -> str:
             "**With the documented standby** (eu-west-1, t3.micro, `make diagram`'s example):",
             "",
             render(standby),
+            "",
+            EGRESS_HEADING,
+            "",
+            render(egress),
         ]
     )
 
@@ -366,11 +415,14 @@ def load_named_templates(out_dir: Path) -> dict[str, Template]:
 def main(argv: list[str] | None = None) -> int:
     args = sys.argv[1:] if argv is None else argv
     try:
-        items = compute(load_named_templates(Path(args[0] if args else "cdk.out")))
+        templates = load_named_templates(Path(args[0] if args else "cdk.out"))
+        items = compute(templates)
     except (FileNotFoundError, ValueError) as error:
         print(f"cost: {error}", file=sys.stderr)
         return 2
     print(render(items))
+    print("\nControlled egress to named hosts (decision 0011, not built) would add, before traffic:\n")
+    print(render(controlled_egress(templates)))
     return 0
 
 

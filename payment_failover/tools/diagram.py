@@ -1,9 +1,9 @@
 """Architecture diagram generated from the synthesized templates (`make diagram` → docs/architecture.svg).
 
-Every box and label comes from a resource in the templates — AZs from the subnets, one NAT per
-public subnet, the ALB and target group by name, the ASG's sizes, each alarm, topic, health check
-and FIS drill — so the picture cannot show something the templates do not build. Plain SVG, no
-dependencies, deterministic output (a test compares it with the committed file).
+Every box and label comes from a resource in the templates — AZs from the subnets, the NAT gateways
+per public subnet (none by default: decision 0011), the ALB and target group by name, the ASG's sizes,
+each alarm, topic, health check and FIS drill — so the picture cannot show something the templates do not
+build. Plain SVG, no dependencies, deterministic output (a test compares it with the committed file).
 """
 
 from __future__ import annotations
@@ -168,7 +168,8 @@ def render_svg(model: Model) -> str:
         x = LEFT + i * (COLUMN + 20)
         svg.arrow(x + COLUMN // 2, 210, x + COLUMN // 2, top)
         svg.box(x, top, COLUMN, 250, "#f8f9fa", zone.name)
-        public = [f"{zone.public_subnets} subnet, {zone.nat_gateways} NAT gateway"]
+        nat = f"{zone.nat_gateways} NAT gateway" if zone.nat_gateways else "no NAT gateway"
+        public = [f"{zone.public_subnets} subnet, {nat}"]
         svg.box(x + 10, top + 35, COLUMN - 20, 60, "#dbe7f7", "public subnet", public)
         private = [f"{zone.private_subnets} subnet, ASG instances"]
         svg.box(x + 10, top + 110, COLUMN - 20, 60, "#e8f0da", "private subnet", private)

@@ -128,6 +128,21 @@ def patch_target_group_attributes() -> None:
     models.FakeTargetGroup.has_cfn_attr = classmethod(lambda cls, name: name in names)  # type: ignore[method-assign,assignment]
 
 
+def patch_state_machine_names() -> None:
+    """CloudFormation names an unnamed state machine itself, within Step Functions' 80 characters; moto uses the
+    resource name it generates from the stack and the logical id, which here is longer, and then refuses it."""
+    from moto.stepfunctions import models
+
+    create = models.StateMachine.create_from_cloudformation_json.__func__  # type: ignore[attr-defined]
+
+    def create_named(cls: type, /, name: str, cfn: dict[str, Any], account_id: str, region: str, **kwargs: Any) -> Any:
+        return create(
+            cls, name if "StateMachineName" in cfn["Properties"] else name[-80:], cfn, account_id, region, **kwargs
+        )
+
+    models.StateMachine.create_from_cloudformation_json = classmethod(create_named)  # type: ignore[method-assign,assignment]
+
+
 def patch_load_balancer_attributes() -> None:
     """CloudFormation answers Fn::GetAtt LoadBalancerFullName/CanonicalHostedZoneID; moto raises NotImplementedError."""
     from moto.elbv2 import models
@@ -580,6 +595,14 @@ def patch_aws_custom_resources() -> None:
         original_resource.set_data(run(cloudformation_json, "Update", account_id, region_name))
         return original_resource
 
+    # The custom resources the emulator cannot run are dropped like a type moto has no model for (and named in
+    # UNMODELLED_RESOURCES), not deployed as stubs.
+    from moto.cloudformation import parsing
+
+    resource_class = parsing.resource_class_from_type
+    parsing.resource_class_from_type = lambda kind: (
+        None if kind in UNMODELLED_CUSTOM_RESOURCES else resource_class(kind)
+    )  # type: ignore[assignment,return-value]
     custom_model.CustomModel.create_from_cloudformation_json = classmethod(create_custom)  # type: ignore[method-assign,assignment]
     custom_model.CustomModel.update_from_cloudformation_json = classmethod(update_custom)  # type: ignore[method-assign,assignment]
     custom_model.CustomModel.delete_from_cloudformation_json = classmethod(lambda cls, *args, **kwargs: None)  # type: ignore[method-assign,assignment]
@@ -598,6 +621,7 @@ def apply_patches() -> None:
     patch_vpc_endpoint_policy()
     patch_ssm_document_content()
     patch_target_group_attributes()
+    patch_state_machine_names()
     patch_load_balancer_attributes()
     patch_auto_scaling_group_arn()
     patch_subnet_route_table_association()
@@ -625,7 +649,14 @@ UNMODELLED_RESOURCES: dict[str, str] = {
     "AWS::WAFv2::LoggingConfiguration": "the web ACL's logging to its aws-waf-logs- group, headers redacted",
     "AWS::Synthetics::Canary": "the synthetic probes of the service's and the region's names and of each AZ's load "
     "balancer node (R21)",
+    "AWS::CodeDeploy::Application": "the zonal releases' CodeDeploy application (R20; moto has no model)",
+    "AWS::CodeDeploy::DeploymentConfig": "the zonal deployment configuration with its bakes (R20)",
+    "AWS::CodeDeploy::DeploymentGroup": "the deployment group with its alarms, rollback and launch hook (R20)",
+    "Custom::ZonalRelease": "the release that waits for CodeDeploy: moto runs a custom resource's Lambda only in "
+    "Docker, which is absent, and has no CodeDeploy deployment to wait for (R20)",
 }
+# Custom resource types the emulator drops instead of running (see patch_aws_custom_resources).
+UNMODELLED_CUSTOM_RESOURCES = frozenset({"Custom::ZonalRelease"})
 
 # Properties moto accepts but drops, and behaviour it does not have.
 UNMODELLED_BEHAVIOUR: dict[str, str] = {

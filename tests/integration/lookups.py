@@ -8,19 +8,20 @@ from typing import Any
 
 from tests.integration.rehearsal import DNS_REGION, Deployment
 
-SUBNET_TYPE_TAG = "aws-cdk:subnet-type"
+# The subnet group's name, which CDK writes whatever the group's type (public, isolated or with egress).
+SUBNET_GROUP_TAG = "aws-cdk:subnet-name"
 
 
 def tag_map(tags: Iterable[dict[str, Any]]) -> dict[str, str]:
     return {tag["Key"]: tag["Value"] for tag in tags}
 
 
-def subnets(deployment: Deployment, subnet_type: str) -> list[dict[str, Any]]:
-    """The VPC's subnets of one CDK subnet type ('Public' or 'Private')."""
+def subnets(deployment: Deployment, group: str) -> list[dict[str, Any]]:
+    """The VPC's subnets of one subnet group ('public' or 'private')."""
     found = deployment.client("ec2").describe_subnets(
         Filters=[{"Name": "vpc-id", "Values": [deployment.service["VpcId"]]}]
     )["Subnets"]
-    return [subnet for subnet in found if tag_map(subnet.get("Tags", [])).get(SUBNET_TYPE_TAG) == subnet_type]
+    return [subnet for subnet in found if tag_map(subnet.get("Tags", [])).get(SUBNET_GROUP_TAG) == group]
 
 
 def load_balancer(deployment: Deployment) -> dict[str, Any]:

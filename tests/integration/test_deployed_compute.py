@@ -39,7 +39,7 @@ def test_r5_group_keeps_min_to_max_instances_on_elb_health_with_300s_grace(deplo
 
 
 def test_r5_group_launches_only_into_the_three_private_subnets(deployment: Deployment) -> None:
-    private = {subnet["SubnetId"] for subnet in subnets(deployment, "Private")}
+    private = {subnet["SubnetId"] for subnet in subnets(deployment, "private")}
     assert set(auto_scaling_group(deployment)["VPCZoneIdentifier"].split(",")) == private
     assert {instance["SubnetId"] for instance in in_service_instances(deployment)} <= private
 
@@ -102,12 +102,17 @@ def test_r6_launch_template_requires_imdsv2_encrypts_a_gp3_root_and_has_no_ssh_k
     assert data["IamInstanceProfile"]
 
 
-def test_r6_launch_template_boots_amazon_linux_2023_and_installs_the_health_service(deployment: Deployment) -> None:
+def test_r6_r20_launch_template_boots_amazon_linux_2023_and_installs_the_codedeploy_agent(
+    deployment: Deployment,
+) -> None:
+    """The service itself comes from CodeDeploy (R20), which the emulator does not model (UNMODELLED_RESOURCES):
+    the deployed user data installs the agent and configures the service's unit, and carries no service code."""
     data = launch_template_data(deployment)
     (image,) = deployment.client("ec2").describe_images(ImageIds=[data["ImageId"]])["Images"]
     assert image["Name"].startswith("al2023-ami-"), image["Name"]
-    assert "/opt/payment-failover/health_service.py" in data["UserData"]
-    assert "systemctl enable --now payment-health.service" in data["UserData"]
+    assert "/latestv2/install /tmp/codedeploy-install" in data["UserData"]
+    assert "/etc/systemd/system/payment-health.service.d/tier.conf" in data["UserData"]
+    assert "health_service.py" not in data["UserData"]
 
 
 def test_r16_instances_signal_the_group_of_their_own_stack_and_the_stack_received_the_signals(

@@ -37,7 +37,7 @@ def test_r19_one_interface_endpoint_per_service_with_private_dns_in_every_privat
 ) -> None:
     endpoints = _by_service(deployment)
     assert set(endpoints) == {*INTERFACE_ENDPOINTS, "s3"}
-    private = {subnet["SubnetId"] for subnet in subnets(deployment, "Private")}
+    private = {subnet["SubnetId"] for subnet in subnets(deployment, "private")}
     for service in INTERFACE_ENDPOINTS:
         endpoint = endpoints[service]
         assert endpoint["VpcEndpointType"] == "Interface", service
@@ -53,7 +53,7 @@ def test_r19_s3_gateway_endpoint_is_on_every_private_route_table(deployment: Dep
     gateway = _by_service(deployment)["s3"]
     assert gateway["VpcEndpointType"] == "Gateway"
     tables = deployment.client("ec2").describe_route_tables(
-        Filters=[{"Name": "association.subnet-id", "Values": [s["SubnetId"] for s in subnets(deployment, "Private")]}]
+        Filters=[{"Name": "association.subnet-id", "Values": [s["SubnetId"] for s in subnets(deployment, "private")]}]
     )["RouteTables"]
     assert set(gateway["RouteTableIds"]) == {table["RouteTableId"] for table in tables}
 

@@ -46,7 +46,7 @@ def test_r3_alb_is_internet_facing_across_the_three_public_subnets(deployment: D
     alb = load_balancer(deployment)
     assert (alb["Type"], alb["Scheme"], alb["VpcId"]) == ("application", "internet-facing", deployment.service["VpcId"])
     assert {zone["SubnetId"] for zone in alb["AvailabilityZones"]} == {
-        subnet["SubnetId"] for subnet in subnets(deployment, "Public")
+        subnet["SubnetId"] for subnet in subnets(deployment, "public")
     }
     assert alb["DNSName"] == deployment.service["LoadBalancerDnsName"]
 

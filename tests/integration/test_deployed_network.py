@@ -1,4 +1,4 @@
-"""R1, R2 on the deployed VPC: public and private subnets in the three AZs, each AZ with its own NAT gateway."""
+"""R1, R2 on the deployed VPC: public and private subnets in the three AZs, the private ones isolated (0011)."""
 
 from __future__ import annotations
 
@@ -12,39 +12,25 @@ pytestmark = pytest.mark.integration
 
 def test_r1_public_and_private_subnets_each_cover_the_three_configured_azs(deployment: Deployment) -> None:
     azs = sorted(deployment.settings.availability_zones)
-    for subnet_type in ("Public", "Private"):
+    for subnet_type in ("public", "private"):
         assert sorted(subnet["AvailabilityZone"] for subnet in subnets(deployment, subnet_type)) == azs, subnet_type
 
 
-def test_r2_one_available_nat_gateway_in_the_public_subnet_of_each_az(deployment: Deployment) -> None:
-    public_az = {subnet["SubnetId"]: subnet["AvailabilityZone"] for subnet in subnets(deployment, "Public")}
+def test_r2_the_vpc_has_no_nat_gateway(deployment: Deployment) -> None:
+    """Decision 0011: the instances reach AWS through the endpoints of their own AZ, and nothing else."""
     nats = deployment.client("ec2").describe_nat_gateways(
-        Filters=[
-            {"Name": "vpc-id", "Values": [deployment.service["VpcId"]]},
-            {"Name": "state", "Values": ["available"]},
-        ]
+        Filters=[{"Name": "vpc-id", "Values": [deployment.service["VpcId"]]}]
     )["NatGateways"]
-    assert sorted(public_az.get(nat["SubnetId"], "not a public subnet") for nat in nats) == sorted(
-        deployment.settings.availability_zones
-    )
+    assert [nat for nat in nats if nat.get("State") not in ("deleted", "deleting")] == []
 
 
-def test_r2_each_private_subnet_reaches_the_internet_through_its_own_azs_nat(deployment: Deployment) -> None:
-    """Losing one AZ must not cut the other AZs' way out."""
+def test_r2_no_private_subnet_routes_out_of_the_vpc(deployment: Deployment) -> None:
+    """Losing one AZ cannot cut another AZ's way to AWS: there is no shared way out to lose."""
     ec2 = deployment.client("ec2")
-    public_az = {subnet["SubnetId"]: subnet["AvailabilityZone"] for subnet in subnets(deployment, "Public")}
-    nat_az = {
-        nat["NatGatewayId"]: public_az.get(nat["SubnetId"])
-        for nat in ec2.describe_nat_gateways(Filters=[{"Name": "vpc-id", "Values": [deployment.service["VpcId"]]}])[
-            "NatGateways"
-        ]
-    }
-    for subnet in subnets(deployment, "Private"):
+    for subnet in subnets(deployment, "private"):
         tables = ec2.describe_route_tables(Filters=[{"Name": "association.subnet-id", "Values": [subnet["SubnetId"]]}])
         routes = [route for table in tables["RouteTables"] for route in table["Routes"]]
-        default = [route for route in routes if route.get("DestinationCidrBlock") == "0.0.0.0/0"]
-        assert len(default) == 1, f"{subnet['SubnetId']} has {len(default)} default routes"
-        assert nat_az.get(default[0].get("NatGatewayId", "")) == subnet["AvailabilityZone"], subnet["SubnetId"]
+        assert [route for route in routes if route.get("DestinationCidrBlock") == "0.0.0.0/0"] == [], subnet["SubnetId"]
 
 
 def test_r2_public_subnets_route_to_the_vpcs_internet_gateway(deployment: Deployment) -> None:
@@ -53,7 +39,7 @@ def test_r2_public_subnets_route_to_the_vpcs_internet_gateway(deployment: Deploy
         Filters=[{"Name": "attachment.vpc-id", "Values": [deployment.service["VpcId"]]}]
     )["InternetGateways"]
     assert len(gateways) == 1
-    for subnet in subnets(deployment, "Public"):
+    for subnet in subnets(deployment, "public"):
         tables = ec2.describe_route_tables(Filters=[{"Name": "association.subnet-id", "Values": [subnet["SubnetId"]]}])
         targets = {
             route.get("GatewayId")

@@ -11,7 +11,6 @@ from tests.helpers.synth import SynthesizedStage
 TAGGED_TYPES = [
     "AWS::EC2::VPC",
     "AWS::EC2::Subnet",
-    "AWS::EC2::NatGateway",
     "AWS::EC2::SecurityGroup",
     "AWS::ElasticLoadBalancingV2::LoadBalancer",
     "AWS::ElasticLoadBalancingV2::TargetGroup",

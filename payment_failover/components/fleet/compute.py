@@ -12,7 +12,6 @@ from aws_cdk import Aws, Duration, Stack, Tags
 from aws_cdk import aws_autoscaling as autoscaling
 from aws_cdk import aws_ec2 as ec2
 from aws_cdk import aws_iam as iam
-from aws_cdk import aws_s3_assets as s3_assets
 from aws_cdk import aws_sns as sns
 from constructs import Construct
 
@@ -22,15 +21,16 @@ from payment_failover.components.fleet.rollout import RolloutTiming
 from payment_failover.config.instance_types import is_burstable
 
 RUNTIME_DIR = Path(__file__).resolve().parent / "runtime"
-HEALTH_SERVICE_FILE = RUNTIME_DIR / "health_service.py"
-HEALTH_UNIT_FILE = RUNTIME_DIR / "payment-health.service"
 SIGNAL_SCRIPT_FILE = RUNTIME_DIR / "signal_when_healthy.sh"
 SHIP_LOGS_FILE = RUNTIME_DIR / "ship_logs.sh"
 DRAIN_SCRIPT_FILE = RUNTIME_DIR / "drain_on_terminate.sh"
 DRAIN_UNIT_FILE = RUNTIME_DIR / "payment-drain.service"
 DRAIN_UNIT_NAME = "payment-drain.service"
 INSTALL_DIR = "/opt/payment-failover"
+# The service's unit: the revision brings it (sample_service/systemd), the tier configures and stops it by this name.
 UNIT_NAME = "payment-health.service"
+TIER_ENV_PATH = "/etc/payment-failover/tier.env"
+CODEDEPLOY_AGENT_CONFIG = "/etc/codedeploy-agent/conf/codedeployagent.yml"
 SIGNAL_SCRIPT_PATH = f"{INSTALL_DIR}/signal_when_healthy.sh"
 SHIP_LOGS_PATH = f"{INSTALL_DIR}/ship_logs.sh"
 AGENT_CONFIG_PATH = f"{INSTALL_DIR}/cloudwatch-agent.json"
@@ -72,25 +72,47 @@ def prescaled_cpu_target(zones: int, ceiling_percent: int = CPU_CEILING_PERCENT)
     return ceiling_percent * (zones - 1) // zones
 
 
-def health_service_commands(*, port: int, drain: DrainTiming, service_source: str, region: str) -> list[str]:
-    """User-data commands that fetch the service from S3, install its unit, and start it.
+def service_environment_commands(*, port: int, drain: DrainTiming) -> list[str]:
+    """User-data commands that give the service what the tier decides: its port and its drain time (R20).
 
-    The service's code is an S3 asset, not part of the user data (R20: "Room to grow"): the instances read it
-    through the S3 gateway endpoint with `aws s3 cp`, which Amazon Linux 2023 ships.
+    The service itself (its files and its systemd unit) is installed by AWS CodeDeploy from the revision
+    (components/delivery); the tier's values live outside the revision, in an environment file and a systemd
+    drop-in for the unit, so a new version never changes them and a new port or drain time never needs a release.
     """
-    unit = (
-        HEALTH_UNIT_FILE.read_text()
-        .replace("@PORT@", str(port))
-        .replace("@DRAIN@", str(drain.service_drain_seconds))
-        .replace("@STOP_TIMEOUT@", str(drain.stop_timeout_seconds))
+    drop_in = (
+        "[Service]\n"
+        f"EnvironmentFile={TIER_ENV_PATH}\n"
+        "# systemd kills only a service that did not end by itself within its drain time.\n"
+        f"TimeoutStopSec={drain.stop_timeout_seconds}\n"
     )
+    environment = f"HEALTH_PORT={port}\nSERVICE_DRAIN_SECONDS={drain.service_drain_seconds}\n"
     return [
-        f"install -d -m 0755 {INSTALL_DIR}",
-        f"aws s3 cp --only-show-errors --region {region} {service_source} {INSTALL_DIR}/health_service.py",
-        f"chmod 0644 {INSTALL_DIR}/health_service.py",
-        _install_file(f"/etc/systemd/system/{UNIT_NAME}", unit, mode="0644"),
+        f"install -d -m 0755 {Path(TIER_ENV_PATH).parent} /etc/systemd/system/{UNIT_NAME}.d",
+        _write_file(TIER_ENV_PATH, environment, mode="0644"),
+        _write_file(f"/etc/systemd/system/{UNIT_NAME}.d/tier.conf", drop_in, mode="0644"),
         "systemctl daemon-reload",
-        f"systemctl enable --now {UNIT_NAME}",
+    ]
+
+
+def codedeploy_agent_commands(*, region: str) -> list[str]:
+    """User-data commands that install the CodeDeploy agent from the region's resource kit and point it at the
+    `codedeploy-commands-secure` VPC endpoint (R20).
+
+    The installer comes from the region's `aws-codedeploy-<region>` bucket through the S3 gateway endpoint
+    (https://docs.aws.amazon.com/codedeploy/latest/userguide/codedeploy-agent-operations-install-linux.html:
+    `latestv2/` is the 2.x installer, which needs no Ruby); `:enable_auth_policy: true` makes the agent use the
+    secure commands endpoint with the instance role's permissions
+    (https://docs.aws.amazon.com/codedeploy/latest/userguide/vpc-endpoints.html#vpc-codedeploy-agent-configuration).
+    """
+    installer = "/tmp/codedeploy-install"
+    return [
+        f"aws s3 cp --only-show-errors --region {region} s3://aws-codedeploy-{region}/latestv2/install {installer}",
+        f"chmod 0700 {installer}",
+        f"{installer} auto",
+        f"rm -f {installer}",
+        f"printf '\\n:enable_auth_policy: true\\n' >> {CODEDEPLOY_AGENT_CONFIG}",
+        "systemctl restart codedeploy-agent",
+        "systemctl is-active --quiet codedeploy-agent",
     ]
 
 
@@ -129,16 +151,16 @@ def health_gated_commands(
     timing: RolloutTiming,
     agent_config: str,
     drain: DrainTiming,
-    service_source: str,
     group_name: str,
     target_group_arn: str,
     role_name: str | None = None,
 ) -> list[str]:
-    """The whole user data (R6, R16, R19): install the signal script, ship logs, start the health service, then
-    wait and signal.
+    """The whole user data (R6, R16, R19, R20): install the signal script, ship logs, install the CodeDeploy agent,
+    give the service its port and drain time, watch for termination, then wait and signal.
 
-    The wait is the deploy gate: /health on loopback, then this instance's target health in `target_group_arn` as
-    the load balancer reports it (runtime/signal_when_healthy.sh).
+    The wait is the deploy gate: once the group has had a release (CodeDeploy's launch hook is on it), /health on
+    loopback, then this instance's target health in `target_group_arn` as the load balancer reports it; before the
+    first release, the bootstrap alone (runtime/signal_when_healthy.sh).
 
     Any failing step before the wait signals failure at once through the ERR trap, so a broken build (or an
     instance whose logs could not leave it) fails its batch within seconds instead of after the PauseTime.
@@ -152,12 +174,13 @@ def health_gated_commands(
         _install_file(SIGNAL_SCRIPT_PATH, SIGNAL_SCRIPT_FILE.read_text(), mode="0755"),
         f"trap '{signal} --failed' ERR",
         *log_shipping_commands(agent_config=agent_config),
-        *health_service_commands(port=port, drain=drain, service_source=service_source, region=region),
+        *codedeploy_agent_commands(region=region),
+        *service_environment_commands(port=port, drain=drain),
         *drain_commands(group_name=group_name, region=region),
         "trap - ERR",
         f"{signal} --url http://127.0.0.1:{port}{HEALTH_PATH}"
         f" --deadline {timing.signal_deadline_seconds} --settle {timing.settle_seconds}"
-        f" --interval {SIGNAL_POLL_SECONDS} --target-group-arn {target_group_arn}",
+        f" --interval {SIGNAL_POLL_SECONDS} --target-group-arn {target_group_arn} --release-group {group_name}",
     ]
 
 
@@ -214,6 +237,7 @@ class Compute(Construct):
             raise ValueError(f"max_capacity ({max_capacity}) must exceed min_capacity ({min_capacity})")
         self._security_group(vpc)
         self._role()
+        self._allow_codedeploy_agent()
         self._launch_template(instance_type=instance_type, image_id=image_id, name=name)
         self._group(
             vpc=vpc,
@@ -258,7 +282,7 @@ class Compute(Construct):
         )
 
     def _role(self) -> None:
-        """The instance role: Session Manager's agent, the service's code object and the deploy gate's one read."""
+        """The instance role: Session Manager's agent, the CodeDeploy agent and the deploy gate's two reads."""
         self.role = iam.Role(
             self,
             "InstanceRole",
@@ -282,23 +306,16 @@ class Compute(Construct):
                 resources=["*"],
             )
         )
-        # R20: the service's code travels as an S3 asset that the instances read, not inside the user data.
-        self.service_asset = s3_assets.Asset(self, "ServiceCode", path=str(HEALTH_SERVICE_FILE))
-        # Exactly that one object, nothing else in the asset bucket.
-        self.role.add_to_principal_policy(
-            iam.PolicyStatement(
-                sid="ReadServiceCode",
-                actions=["s3:GetObject"],
-                resources=[self.service_asset.bucket.arn_for_objects(self.service_asset.s3_object_key)],
-            )
-        )
         # The deploy gate asks the load balancer for this instance's target health (R20, failure 20). The Service
         # Authorization Reference lists no resource type for elasticloadbalancing:DescribeTargetHealth, so it can
         # only be granted on "*"
         # (https://docs.aws.amazon.com/service-authorization/latest/reference/list_awselasticloadbalancingv2.html).
-        # The statement stays alone in a policy of its own, so the acknowledgement of that "*" (governance.py)
-        # covers this one read and nothing added to the role later. It reaches ELB only through the
-        # elasticloadbalancing interface endpoint, whose policy allows this one action (network/endpoints.py).
+        # Its other question, whether a release has put CodeDeploy's launch hook on the group (R20), is
+        # autoscaling:DescribeLifecycleHooks, which takes no resource type either
+        # (https://docs.aws.amazon.com/service-authorization/latest/reference/list_amazonec2autoscaling.html).
+        # The two reads stay alone in a policy of their own, so the acknowledgement of that "*" (governance.py)
+        # covers them and nothing added to the role later. They reach ELB and Auto Scaling only through their
+        # interface endpoints, whose policies allow these actions (network/endpoints.py).
         self.target_health_policy = iam.ManagedPolicy(
             self,
             "ReadTargetHealth",
@@ -308,8 +325,39 @@ class Compute(Construct):
                     sid="ReadTargetHealth",
                     actions=["elasticloadbalancing:DescribeTargetHealth"],
                     resources=["*"],
-                )
+                ),
+                iam.PolicyStatement(
+                    sid="ReadLaunchHooks",
+                    actions=["autoscaling:DescribeLifecycleHooks"],
+                    resources=["*"],
+                ),
             ],
+        )
+
+    def _allow_codedeploy_agent(self) -> None:
+        """The CodeDeploy agent's own calls: its host commands, and its installer from the resource kit (R20)."""
+        # Through the codedeploy-commands-secure VPC endpoint. The four actions have no resource type in the Service
+        # Authorization Reference, so "*" is the only resource they take
+        # (https://docs.aws.amazon.com/service-authorization/latest/reference/list_codedeploy-commands-secure.html);
+        # the agent's installer and packages come from the region's resource kit bucket.
+        self.role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="CodeDeployAgent",
+                actions=[
+                    "codedeploy-commands-secure:GetDeploymentSpecification",
+                    "codedeploy-commands-secure:PollHostCommand",
+                    "codedeploy-commands-secure:PutHostCommandAcknowledgement",
+                    "codedeploy-commands-secure:PutHostCommandComplete",
+                ],
+                resources=["*"],
+            )
+        )
+        self.role.add_to_principal_policy(
+            iam.PolicyStatement(
+                sid="CodeDeployAgentInstaller",
+                actions=["s3:GetObject"],
+                resources=[f"arn:{Aws.PARTITION}:s3:::aws-codedeploy-{Aws.REGION}/*"],
+            )
         )
 
     def _launch_template(self, *, instance_type: str, image_id: str, name: str) -> None:
@@ -435,7 +483,6 @@ class Compute(Construct):
                 timing=rollout,
                 agent_config=agent_config,
                 drain=drain,
-                service_source=self.service_asset.s3_object_url,
                 group_name=name,
                 target_group_arn=target_group_arn,
                 # Signals signed with the instance role, which the CloudFormation endpoint policy admits.

@@ -23,9 +23,10 @@ from dataclasses import dataclass
 # has been started: 90 s, plus 30 s for installing rsyslog, logrotate and the CloudWatch agent from the AL2023
 # repository of the region (runtime/ship_logs.sh). Not measured here: measure on the first real deployment.
 BOOT_SECONDS = 120
-# How long user data waits for /health to answer at all once the service was started; the service needs a
-# second or two, so this only matters for a broken build.
-SERVICE_START_SECONDS = 60
+# How long user data waits for /health to answer at all: on a new instance CodeDeploy first deploys the group's
+# last good release through its launch hook (agent poll, copy through the S3 gateway endpoint, hooks, the
+# service's start); the service itself needs a second or two. Assumed, not measured here.
+SERVICE_START_SECONDS = 120
 # Head room between the instance's own verdict (a failure signal at its deadline) and CloudFormation's
 # timeout, so a broken instance is reported by its failure signal, not by the timeout.
 SIGNAL_MARGIN_SECONDS = 60

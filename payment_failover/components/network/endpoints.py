@@ -42,6 +42,8 @@ INTERFACE_ENDPOINTS: dict[str, tuple[str, str]] = {
     "autoscaling": ("AutoScaling", "CompleteLifecycleAction once the service has drained (R20)"),
     # R20, failure 20: the deploy gate asks the load balancer for the new instance's target health.
     "elasticloadbalancing": ("ElasticLoadBalancing", "DescribeTargetHealth in the deploy gate (R20)"),
+    # R20: the CodeDeploy agent polls for and reports its deployment commands here (components/delivery).
+    "codedeploy-commands-secure": ("CodeDeployCommands", "the CodeDeploy agent's host commands (R20)"),
 }
 S3_PREFIX_LIST_PATH = "PrefixLists.0.PrefixListId"
 # What the instances call through each interface endpoint (the endpoint policy allows these and nothing else):
@@ -64,16 +66,34 @@ ENDPOINT_ACTIONS: dict[str, tuple[str, ...]] = {
     # (https://docs.aws.amazon.com/elasticloadbalancing/latest/userguide/load-balancer-vpc-endpoints.html), so
     # nothing in the VPC may create, change or deregister load balancers through it.
     "elasticloadbalancing": ("elasticloadbalancing:DescribeTargetHealth",),
+    # The CodeDeploy agent through a VPC endpoint uses these four actions and nothing else
+    # (https://docs.aws.amazon.com/codedeploy/latest/userguide/vpc-endpoints.html#vpc-codedeploy-agent-configuration).
+    "codedeploy-commands-secure": (
+        "codedeploy-commands-secure:GetDeploymentSpecification",
+        "codedeploy-commands-secure:PollHostCommand",
+        "codedeploy-commands-secure:PutHostCommandAcknowledgement",
+        "codedeploy-commands-secure:PutHostCommandComplete",
+    ),
+}
+# Actions with no resource type (Service Authorization Reference), which a policy can only grant on "*": the deploy
+# gate's question whether CodeDeploy's launch hook is on its group (runtime/signal_when_healthy.sh).
+ENDPOINT_UNSCOPED_ACTIONS: dict[str, tuple[str, ...]] = {
+    "autoscaling": ("autoscaling:DescribeLifecycleHooks",),
 }
 # The AL2023 repository bucket's name is AWS's (the image's /etc/yum.repos.d/amazonlinux.repo points dnf at it);
 # docs/egress.md says where the name comes from and how a real instance confirms it.
 AL2023_REPOSITORY_BUCKET = "al2023-repos-{region}-de612dc2"
 SSM_AGENT_BUCKET = "amazon-ssm-{region}"
+# The CodeDeploy resource kit of the region: the agent's installer and packages
+# (https://docs.aws.amazon.com/codedeploy/latest/userguide/codedeploy-agent-operations-install-linux.html).
+CODEDEPLOY_KIT_BUCKET = "aws-codedeploy-{region}"
 
 
 def readable_buckets(region: str) -> tuple[str, ...]:
     """The AWS-owned buckets the instances read through the S3 gateway endpoint in `region`."""
-    return (AL2023_REPOSITORY_BUCKET.format(region=region), SSM_AGENT_BUCKET.format(region=region))
+    return tuple(
+        bucket.format(region=region) for bucket in (AL2023_REPOSITORY_BUCKET, SSM_AGENT_BUCKET, CODEDEPLOY_KIT_BUCKET)
+    )
 
 
 def _endpoint_scope(service: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
@@ -147,16 +167,27 @@ class ServiceEndpoints(Construct):
                     conditions={"StringEquals": {"aws:PrincipalAccount": Aws.ACCOUNT_ID}},
                 )
             )
+            if service in ENDPOINT_UNSCOPED_ACTIONS:
+                endpoint.add_to_policy(
+                    iam.PolicyStatement(
+                        sid="ThisAccountsPrincipalsReadsWithoutResourceType",
+                        principals=[iam.AnyPrincipal()],
+                        actions=list(ENDPOINT_UNSCOPED_ACTIONS[service]),
+                        resources=["*"],
+                        conditions={"StringEquals": {"aws:PrincipalAccount": Aws.ACCOUNT_ID}},
+                    )
+                )
 
     def _s3_gateway(self, *, vpc: ec2.IVpc, subnets: ec2.SubnetSelection, region: str) -> None:
         """The S3 gateway endpoint, limited to reading the OS repository and SSM agent buckets (R19)."""
         # A gateway endpoint policy applies to all S3 traffic from these route tables
         # (https://docs.aws.amazon.com/vpc/latest/privatelink/vpc-endpoints-s3.html). Nothing in the private subnets
         # writes to S3 (ALB access logs are delivered by Elastic Load Balancing itself, not through this VPC), so
-        # the endpoint allows reading objects of two AWS-owned buckets only: the region's Amazon Linux 2023
-        # package repository that `dnf` reads at boot, and the SSM agent's bucket for agent updates, which
+        # the endpoint allows reading objects of three AWS-owned buckets only: the region's Amazon Linux 2023
+        # package repository that `dnf` reads at boot, the SSM agent's bucket for agent updates, which
         # "SSM Agent communications with AWS managed S3 buckets" names for VPC endpoint setups
-        # (https://docs.aws.amazon.com/systems-manager/latest/userguide/ssm-agent-minimum-s3-permissions.html).
+        # (https://docs.aws.amazon.com/systems-manager/latest/userguide/ssm-agent-minimum-s3-permissions.html), and
+        # CodeDeploy's resource kit bucket with the agent's installer (CODEDEPLOY_KIT_BUCKET).
         # No other bucket of any account can be read or written from the instances, whoever's credentials they hold.
         self.s3_gateway = ec2.GatewayVpcEndpoint(
             self,
@@ -190,11 +221,11 @@ class ServiceEndpoints(Construct):
         self.s3_prefix_list_id = lookup.get_response_field(S3_PREFIX_LIST_PATH)
 
     def allow_object_reads(self, object_arns: Sequence[str]) -> None:
-        """Let the instances read these objects through the S3 gateway endpoint too: the service's code, which the
-        launch copies from the CDK asset bucket (components/fleet/compute.py), and nothing else of that bucket."""
+        """Let the instances read these objects through the S3 gateway endpoint too: the service's revisions, which
+        the CodeDeploy agent copies from the CDK asset bucket (components/delivery/revision.py)."""
         self.s3_gateway.add_to_policy(
             iam.PolicyStatement(
-                sid="ReadTheServiceCodeOnly",
+                sid="ReadTheServiceRevisionsOnly",
                 principals=[iam.AnyPrincipal()],
                 actions=["s3:GetObject"],
                 resources=list(object_arns),

@@ -1,4 +1,4 @@
-"""Network (R1, R2): one VPC over three named AZs, each AZ self-sufficient for egress."""
+"""Network (R1, R2): one VPC over three named AZs; the instances' subnets isolated, each AZ self-sufficient."""
 
 from __future__ import annotations
 
@@ -18,11 +18,14 @@ PRIVATE_SUBNETS = "private"
 
 
 class Network(Construct):
-    """Public subnets for the load balancer, private subnets with egress for the instances.
+    """Public subnets for the load balancer, isolated private subnets for the instances, no NAT gateway.
 
-    One NAT gateway per AZ: losing an AZ must not take away the other AZs' way out (the instances themselves no
-    longer use them: endpoints.py; they stay for the application's future outbound needs). Flow logs
-    of all traffic go to a KMS-encrypted CloudWatch Logs group kept 18 months, for incident review and PCI evidence.
+    Decision 0011 (docs/decisions/0011-no-nat-gateways-by-default.md): everything the instances call is an AWS API
+    reached through the VPC endpoints of their own AZ (endpoints.py), so their subnets are PRIVATE_ISOLATED:
+    "Isolated Subnets do not route traffic to the Internet (in this VPC), and as such, do not require NAT gateways"
+    (https://docs.aws.amazon.com/cdk/api/v2/docs/aws-cdk-lib.aws_ec2.SubnetType.html). Each AZ stays self-sufficient
+    (R2): its instances depend on nothing in another AZ. Flow logs of all traffic go to a KMS-encrypted CloudWatch
+    Logs group kept 18 months, for incident review and PCI evidence.
     """
 
     def __init__(
@@ -42,10 +45,10 @@ class Network(Construct):
             vpc_name=vpc_name,
             ip_addresses=ec2.IpAddresses.cidr(cidr),
             availability_zones=list(availability_zones),
-            nat_gateways=len(availability_zones),
+            nat_gateways=0,
             subnet_configuration=[
-                # Nothing launched into the public subnets gets a public address by accident: the ALB and the NAT
-                # gateways bring their own (R19, PCI DSS 1.3/1.4).
+                # Nothing launched into the public subnets gets a public address by accident: the ALB brings its own
+                # (R19, PCI DSS 1.3/1.4).
                 ec2.SubnetConfiguration(
                     name=PUBLIC_SUBNETS,
                     subnet_type=ec2.SubnetType.PUBLIC,
@@ -53,7 +56,7 @@ class Network(Construct):
                     map_public_ip_on_launch=False,
                 ),
                 ec2.SubnetConfiguration(
-                    name=PRIVATE_SUBNETS, subnet_type=ec2.SubnetType.PRIVATE_WITH_EGRESS, cidr_mask=22
+                    name=PRIVATE_SUBNETS, subnet_type=ec2.SubnetType.PRIVATE_ISOLATED, cidr_mask=22
                 ),
             ],
         )
@@ -86,9 +89,11 @@ class Network(Construct):
     def private_subnets(self) -> ec2.SubnetSelection:
         return ec2.SubnetSelection(subnet_group_name=PRIVATE_SUBNETS)
 
-    def private_subnets_by_az(self) -> dict[str, list[ec2.ISubnet]]:
-        """The instances' subnets grouped by AZ, for anything that acts on one AZ at a time."""
+    def subnets_by_az(self) -> dict[str, list[ec2.ISubnet]]:
+        """Every subnet grouped by AZ, the instances' and the load balancer's, for what acts on one AZ at a time
+        (an AZ drill cuts them all)."""
         by_az: dict[str, list[ec2.ISubnet]] = {}
-        for subnet in self.vpc.select_subnets(subnet_group_name=PRIVATE_SUBNETS).subnets:
-            by_az.setdefault(subnet.availability_zone, []).append(subnet)
+        for group in (PRIVATE_SUBNETS, PUBLIC_SUBNETS):
+            for subnet in self.vpc.select_subnets(subnet_group_name=group).subnets:
+                by_az.setdefault(subnet.availability_zone, []).append(subnet)
         return by_az

@@ -6,19 +6,31 @@ the failure first, the recovery only later. From t=0 and for the drill's duratio
   (``completeIfInstancesTerminated``: without it the restart fails and the experiment ends ``failed``);
 - makes the ASG's launches into that AZ fail with InsufficientInstanceCapacity, so replacements go to the
   other AZs as they would when an AZ has no power;
-- cuts the AZ's private subnets off the network;
+- cuts all of the AZ's subnets off the network: the instances' private subnet, and the public subnet where the
+  load balancer's node in that AZ has its network interface, so the drill loses that node too, as a power loss
+  would (the scenario "includes ... subnet connectivity loss",
+  https://docs.aws.amazon.com/fis/latest/userguide/az-availability-scenario.html). Nothing else lives in the public
+  subnets (no NAT gateway: decision 0011);
 and only after ``SHIFT_DELAY`` (an ``aws:fis:wait`` that the shift names in ``startAfter``, "any actions that
 must complete before this action can start", https://docs.aws.amazon.com/fis/latest/userguide/action-sequence.html)
 shifts the ALB *and* the ASG away from the AZ (``aws:arc:start-zonal-autoshift``) until the drill ends. The shift
 does not name the failure actions in ``startAfter``: they last the whole drill, so the shift would start at its end.
 
-``SHIFT_DELAY`` is our choice, not a figure AWS publishes: ARC says only that autoshift starts when AWS's telemetry
-detects an impairment "as early as possible"
-(https://docs.aws.amazon.com/r53recovery/latest/dg/arc-zonal-autoshift.how-it-works.start-stop-auto.html), and we
-could not retrieve the scenario page's own timing. Two minutes is when the budget's per-AZ ``HealthyHosts`` alarm
-first notifies (60 s to mark the targets unhealthy + one 60 s period), i.e. the earliest an operator can start the
-shift; it is also longer than the budget's client-visible error window of a lost AZ (60 s), so the drill measures
-that window with no help from the shift. test_az_drills checks both against ``make budget``.
+``SHIFT_DELAY`` is AWS's own example: in the power-interruption experiment ARC describes, "five minutes after the AZ
+power interruption begins, the recovery action aws:arc:start-zonal-autoshift automatically shifts resource traffic
+away from the specified AZ" (https://docs.aws.amazon.com/r53recovery/latest/dg/testing-zonal-autoshift-fis.html).
+A real autoshift starts when AWS's telemetry detects an impairment, "as early as possible"
+(https://docs.aws.amazon.com/r53recovery/latest/dg/arc-zonal-autoshift.how-it-works.start-stop-auto.html), so five
+minutes is an example, not a bound. It is later than the budget's first per-AZ ``HealthyHosts`` notification
+(120 s: the earliest an operator could shift by hand) and than its 60 s of 5xx from a lost AZ's targets, so the
+drill measures both with no help from the shift. Until the shift, the lost node's address stays in the load
+balancer's DNS answers: with cross-zone load balancing an AZ's node address stays in DNS while the target group
+has a healthy target in any AZ (https://www.repost.aws/knowledge-center/elb-dns-cross-zone-balance-configuration), and
+a zonal shift is what makes the load balancer stop "sending new traffic for the resource to the affected
+Availability Zone" (https://docs.aws.amazon.com/elasticloadbalancing/latest/application/zonal-shift.html).
+Clients that resolved that address get connection failures, not 5xx: the budget counts them
+(``make budget``, "connection failures at a lost AZ's load balancer node") and test_az_drills checks the drill
+against it.
 
 ``replacement_experiments[az]`` stops the AZ's instances only: no launch errors, no network cut, no shift, so the
 ASG's ELB health checks mark them unhealthy and the group replaces them (the budget's "not shifted" case).
@@ -27,7 +39,11 @@ Both stop by themselves on a runaway, not on the budgeted error window: ``NoHeal
 budgeted) and drill-owned copies of the 5xx-rate alarms that need ``RUNAWAY_DATAPOINTS`` consecutive minutes above
 the threshold. A 60 s window touches at most two one-minute periods, so the product's own 2-of-3 rule can fire on
 it and would end a drill that behaves as budgeted; three in a row cannot, and still stop the drill within 3 minutes
-of errors that outlast the budget.
+of errors that outlast the budget. The connection failures at the cut load balancer node never reach these alarms:
+"Elastic Load Balancing reports metrics to CloudWatch only when requests are flowing through the load balancer"
+(https://docs.aws.amazon.com/elasticloadbalancing/latest/application/load-balancer-cloudwatch-metrics.html), and
+requests a network ACL drops before the node never flow through it; they neither stop the drill nor hide a runaway
+of the 5xx the alarms do count. The synthetic probes see them (their alarms may fire during a drill).
 
 Actions, parameters and the permissions each needs are those of the FIS actions reference,
 https://docs.aws.amazon.com/fis/latest/userguide/fis-actions-reference.html (``aws:fis:wait`` needs none); the
@@ -53,8 +69,8 @@ from payment_failover.components.served_fleet import ServedFleet
 ASG_TAG = "aws:autoscaling:groupName"
 FIS_NACL_TAG = "managedByFIS"
 DRILL_DURATION = "PT10M"
-SHIFT_DELAY = "PT2M"  # our choice: see the module docstring
-SHIFT_DURATION = "PT8M"  # DRILL_DURATION - SHIFT_DELAY: the shift ends with the failure
+SHIFT_DELAY = "PT5M"  # AWS's example: see the module docstring
+SHIFT_DURATION = "PT5M"  # DRILL_DURATION - SHIFT_DELAY: the shift ends with the failure
 RUNAWAY_DATAPOINTS = 3  # consecutive one-minute periods above the 5xx threshold that stop a drill
 ASG_ICE_ACTION = "aws:ec2:asg-insufficient-instance-capacity-error"
 # Permissions per action, exactly as the FIS actions reference lists them (test_az_drills checks the role).
@@ -172,7 +188,7 @@ class AzLossDrills(Construct):
             name=f"{name_prefix}-lose-{az}",
             description=(
                 f"{name_prefix}: lose {az} for {DRILL_DURATION} (stop its instances, no launches there, cut its "
-                f"subnets); shift the ALB and the ASG away only after {SHIFT_DELAY}"
+                f"subnets and the load balancer node's); shift the ALB and the ASG away only after {SHIFT_DELAY}"
             ),
             targets=targets,
             actions=_drill_actions(az),
@@ -249,7 +265,8 @@ class AzLossDrills(Construct):
 def _drill_targets(
     stack: Stack, az: str, subnets: Sequence[ec2.ISubnet], *, group_name: str, group_arn: str, load_balancer_arn: str
 ) -> Mapping[str, fis.CfnExperimentTemplate.ExperimentTemplateTargetProperty]:
-    """What a drill of `az` acts on: this group's running instances there, the group, the AZ's subnets, ALB and ASG."""
+    """What a drill of `az` acts on: this group's running instances there, the group, every subnet of the AZ (the
+    instances' and the load balancer node's), the ALB and the ASG."""
     target = fis.CfnExperimentTemplate.ExperimentTemplateTargetProperty
     return {
         "InstancesInAz": target(

@@ -667,6 +667,76 @@ BAD_CONFIGURATIONS: list[tuple[dict[str, Any], dict[str, str], str]] = [
     ({"drainSeconds": "3601"}, {}, invalid("drainSeconds", f"3601 is not allowed; {DRAIN}")),
     ({"drainSeconds": "30s"}, {}, invalid("drainSeconds", f"'30s' is not allowed; {WHOLE}")),
     ({"drainSeconds": "-5"}, {}, invalid("drainSeconds", f"-5 is not allowed; {DRAIN}")),
+    # --- R20: the service's revision and its zonal releases -------------------------------------------------
+    (
+        {"serviceBundle": "no-such-directory"},
+        {},
+        invalid(
+            "serviceBundle",
+            "'no-such-directory' is not allowed; expected a directory (relative to the project root) holding the "
+            "service's appspec.yml.",
+        ),
+    ),
+    (
+        {"serviceBundle": "docs"},
+        {},
+        invalid(
+            "serviceBundle",
+            "'docs' is not allowed; the directory has no appspec.yml at its root, which CodeDeploy needs to "
+            "install it.",
+        ),
+    ),
+    (
+        {"serviceBundle": "tests/fixtures/bundles/windows"},
+        {},
+        invalid(
+            "serviceBundle",
+            "'tests/fixtures/bundles/windows' is not allowed; its appspec.yml must declare `version: 0.0` and "
+            "`os: linux` (an EC2 deployment to Amazon Linux).",
+        ),
+    ),
+    (
+        {"serviceBundle": "tests/fixtures/bundles/without_validate"},
+        {},
+        invalid(
+            "serviceBundle",
+            "'tests/fixtures/bundles/without_validate' is not allowed; its appspec.yml has no ValidateService hook: "
+            "a release must prove each instance ready before it serves.",
+        ),
+    ),
+    (
+        {"serviceBundle": "tests/fixtures/bundles/missing_script"},
+        {},
+        invalid(
+            "serviceBundle",
+            "'tests/fixtures/bundles/missing_script' is not allowed; its appspec.yml names hook scripts that are not "
+            "in the directory: hooks/validate.sh.",
+        ),
+    ),
+    ({"firstZoneBakeSeconds": "-1"}, {}, invalid("firstZoneBakeSeconds", "-1 is not allowed; use 0 to 3000 seconds.")),
+    ({"firstZoneBakeSeconds": "10m"}, {}, invalid("firstZoneBakeSeconds", f"'10m' is not allowed; {WHOLE}")),
+    ({"zoneBakeSeconds": "3001"}, {}, invalid("zoneBakeSeconds", "3001 is not allowed; use 0 to 3000 seconds.")),
+    # A release waits inside one CloudFormation custom resource operation (at most 3600 s).
+    (
+        {"firstZoneBakeSeconds": "3000"},
+        {},
+        invalid(
+            "firstZoneBakeSeconds",
+            "3000 is not allowed; a release would take about 5085 s (3600 s of bakes, 165 s per instance, 3 per AZ), "
+            "and CloudFormation waits at most 3480 s for it: shorten the bakes, drainSeconds or "
+            "healthCheckIntervalSeconds.",
+        ),
+    ),
+    (
+        {"healthCheckIntervalSeconds": "300"},
+        {},
+        invalid(
+            "healthCheckIntervalSeconds",
+            "300 is not allowed; a release would take about 7545 s (1200 s of bakes, 705 s per instance, 3 per AZ), "
+            "and CloudFormation waits at most 3480 s for it: shorten the bakes, drainSeconds or "
+            "healthCheckIntervalSeconds.",
+        ),
+    ),
     # --- zonal autoshift ------------------------------------------------------------------------------------
     ({"zonalAutoshift": "maybe"}, {}, invalid("zonalAutoshift", "'maybe' is not allowed; expected true or false.")),
     (

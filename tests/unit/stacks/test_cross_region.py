@@ -66,6 +66,9 @@ CHANGED: dict[str, dict[str, str]] = {
     "wafMerchantRateLimit": {"wafMerchantRateLimit": "5000"},
     "wafTrustedCidrs": {"wafTrustedCidrs": "203.0.113.0/24"},
     "drainSeconds": {"drainSeconds": "60"},
+    "serviceBundle": {"serviceBundle": "tests/fixtures/bundles/valid"},
+    "firstZoneBakeSeconds": {"firstZoneBakeSeconds": "900"},
+    "zoneBakeSeconds": {"zoneBakeSeconds": "120"},
     "deploy": {
         "deploy": "true",
         "alarmEmail": "oncall@payments-corp.net",

@@ -221,14 +221,15 @@ def test_real_templates_meet_every_target(default_stage: SynthesizedStage) -> No
     assert figures["first notification: payment-failover-dev-AzOutlier-eu-central-1a"].value == 120
     assert not [what for what in figures if "Outlier-" in what and "AzOutlier" not in what]
     assert figures["CPU per serving instance during a zonal shift or after losing an AZ"].value == 60
-    # The deploy gate waits for the ALB's verdict too: signal deadline 60 + 60 + 60 s, so PauseTime 120 + 180 + 60 s.
-    assert figures["a broken instance signals failure at the latest"].value == budget.BOOT_SECONDS + 180
-    assert figures["update signal timeout (PauseTime)"].value == 360
-    assert figures["creation signal timeout"].value == 360
+    # The deploy gate waits for CodeDeploy's launch deployment and the ALB's verdict too: signal deadline
+    # 120 + 60 + 60 s, so PauseTime 120 + 240 + 60 s.
+    assert figures["a broken instance signals failure at the latest"].value == budget.BOOT_SECONDS + 240
+    assert figures["update signal timeout (PauseTime)"].value == 420
+    assert figures["creation signal timeout"].value == 420
     assert figures["whole rollout of the default fleet"].value == 2 * (budget.BOOT_SECONDS + 60 + 30)
     assert (
         figures["failed rollout rolled back to the previous launch template"].value
-        == 360 + budget.BOOT_SECONDS + 60 + 30
+        == 420 + budget.BOOT_SECONDS + 60 + 30
     )
     assert all(line.met for line in figures.values())
 

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from payment_failover.tools import cost
-from tests.helpers.docs_pages import generated_block
+from tests.helpers.docs_pages import ROOT, generated_block
 from tests.helpers.synth import SynthesizedStage
 
 COST_PAGE = "docs/cost.md"
@@ -22,9 +22,12 @@ def test_r23_the_default_tier_counts_what_its_templates_create(default_stage: Sy
     items = _items(default_stage)
     tier = "payment-failover-dev"
     assert items[(tier, "EC2 t3.small at rest")].quantity == "6 x 730 h"
-    assert items[(tier, "NAT gateways")].quantity == "3 x 730 h"
-    # CloudFormation, SSM, SSM Messages, CloudWatch Logs, Auto Scaling and Elastic Load Balancing, in three AZs each.
-    assert items[(tier, "interface endpoints")].quantity == "18 endpoint-AZs x 730 h"
+    # Decision 0011: no NAT gateway; the only public addresses are the load balancer's, one per AZ.
+    assert (tier, "NAT gateways") not in items
+    assert items[(tier, "public IPv4 addresses (ALB nodes)")].quantity == "3 x 730 h"
+    # CloudFormation, SSM, SSM Messages, CloudWatch Logs, Auto Scaling, Elastic Load Balancing and CodeDeploy's agent
+    # commands (R20), in three AZs each.
+    assert items[(tier, "interface endpoints")].quantity == "21 endpoint-AZs x 730 h"
     assert items[(tier, "EC2 t3.small at rest")].monthly == pytest.approx(6 * 730 * 0.024)
     # The surplus credits of the budget: (40 % - 20 %) x 2 vCPUs, per instance.
     assert items[(tier, "surplus CPU credits at the CPU target (unlimited)")].monthly == pytest.approx(6 * 14.6)
@@ -61,7 +64,7 @@ def test_r23_a_standby_adds_its_own_region_priced_with_its_own_table(standby_sta
     items = _items(standby_stage)
     standby = "payment-failover-dev-standby"
     assert items[(standby, "EC2 t3.micro at rest")].monthly == pytest.approx(6 * 730 * 0.0114)
-    assert items[(standby, "NAT gateways")].monthly == pytest.approx(3 * 730 * 0.048)
+    assert items[(standby, "interface endpoints")].monthly == pytest.approx(21 * 730 * 0.011)
 
 
 def test_r23_a_region_without_a_dated_table_is_one_sentence(
@@ -81,8 +84,21 @@ def test_r23_the_docs_cost_table_is_the_commands_output(
     default_stage: SynthesizedStage, standby_stage: SynthesizedStage
 ) -> None:
     """`make docs` regenerates it; `make cost` prints the same table for whatever was synthesized."""
+    default = {name: t.to_json() for name, t in default_stage.templates.items()}
     expected = cost.markdown_tables(
-        cost.compute({name: t.to_json() for name, t in default_stage.templates.items()}),
+        cost.compute(default),
         cost.compute({name: t.to_json() for name, t in standby_stage.templates.items()}),
+        cost.controlled_egress(default),
     )
     assert generated_block(COST_PAGE, "cost") == expected
+
+
+def test_r23_decision_0011_quotes_what_controlled_egress_would_cost(default_stage: SynthesizedStage) -> None:
+    """A NAT gateway, its address and a Network Firewall endpoint in each of the 3 AZs, at the dated table's rates;
+    the decision record quotes the total, and this keeps the two equal."""
+    items = cost.controlled_egress({name: t.to_json() for name, t in default_stage.templates.items()})
+    assert [i.quantity for i in items] == ["3 x 730 h"] * 3
+    total = sum(i.monthly for i in items)
+    assert total == pytest.approx(3 * 730 * (0.052 + 0.005 + 0.395))
+    decision = (ROOT / "docs" / "decisions" / "0011-no-nat-gateways-by-default.md").read_text()
+    assert f"${total:,.2f}" in decision

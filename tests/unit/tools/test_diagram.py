@@ -25,7 +25,7 @@ def test_nodes_come_from_the_templates(default_stage: SynthesizedStage, custom_s
     texts = _texts(diagram.render_svg(_model(default_stage)))
     for label in ("eu-central-1a", "eu-central-1b", "eu-central-1c", "pf-alb-dev (internet-facing)"):
         assert label in texts
-    assert texts.count("1 subnet, 1 NAT gateway") == 3
+    assert texts.count("1 subnet, no NAT gateway") == 3
     assert "payment-failover-dev-lose-eu-central-1b" in texts
     assert "payment-failover-dev-eu-central-1-DnsHealthCheckFailed" in texts
     assert "payments.example.com. simple alias → eu-central-1.payments.example.com" in texts
@@ -37,7 +37,7 @@ def test_nodes_come_from_the_templates(default_stage: SynthesizedStage, custom_s
 def test_model_counts_what_the_templates_build(default_stage: SynthesizedStage) -> None:
     model = _model(default_stage)
     assert sorted(model.zones) == ["eu-central-1a", "eu-central-1b", "eu-central-1c"]
-    assert all(zone.nat_gateways == 1 and zone.private_subnets == 1 for zone in model.zones.values())
+    assert all(zone.nat_gateways == 0 and zone.private_subnets == 1 for zone in model.zones.values())
     # 6 gray-failure detectors, 8 SLO burn-rate windows, 2 synthetic probes and one per AZ's node
     assert len(model.alarms["regional"]) == 11 + 6 + 8 + 2 + 3 + 2  # and the drills' two runaway alarms
     assert model.alarms["us-east-1"] == ["payment-failover-dev-eu-central-1-DnsHealthCheckFailed"]

@@ -23,9 +23,18 @@
 # instance role holds only cloudformation:SignalResource on its own stack, and the CloudFormation VPC endpoint
 # admits only this account's principals, which an unsigned signal is not.
 #
+# With --release-group, the service is AWS CodeDeploy's to install (components/delivery): CodeDeploy puts a launch
+# lifecycle hook into the group with its first release and from then on deploys the last successful revision to
+# every instance the group launches (https://docs.aws.amazon.com/codedeploy/latest/userguide/integrations-aws-auto-scaling.html).
+# So the gate first asks Auto Scaling whether the group has a launch hook: none means the stack is being created and
+# no release has run yet, so nothing can serve; the instance signals success once its own bootstrap is done (the
+# release that follows proves the service, with its ValidateService hook and the load balancer's health check). A
+# launch hook means a release exists, and the instance must serve it before it signals. A failed question is not
+# taken for "no hook": the gate then waits for the service as usual.
+#
 # Usage: signal_when_healthy.sh --stack NAME --resource LOGICAL_ID --region REGION [--role ROLE_NAME]
 #                               [--url URL] [--deadline SECONDS] [--settle SECONDS] [--interval SECONDS]
-#                               [--target-group-arn ARN] [--metadata-url URL] [--failed]
+#                               [--target-group-arn ARN] [--metadata-url URL] [--release-group NAME] [--failed]
 # Exit status: 0 when success was signalled, 1 when failure was signalled, 2 on bad arguments or when
 # cfn-signal itself could not deliver the signal.
 set -uo pipefail
@@ -33,7 +42,7 @@ set -uo pipefail
 stack="" resource="" region="" role=""
 url="http://127.0.0.1:8080/health"
 deadline=240 settle=0 interval=5 failed=0
-target_group_arn="" metadata_url="http://169.254.169.254"
+target_group_arn="" metadata_url="http://169.254.169.254" release_group=""
 probe_seconds=3
 
 while [ $# -gt 0 ]; do
@@ -48,6 +57,7 @@ while [ $# -gt 0 ]; do
     --interval) interval="$2"; shift 2 ;;
     --target-group-arn) target_group_arn="$2"; shift 2 ;;
     --metadata-url) metadata_url="$2"; shift 2 ;;
+    --release-group) release_group="$2"; shift 2 ;;
     --failed) failed=1; shift ;;
     *) echo "signal_when_healthy: unknown argument $1" >&2; exit 2 ;;
   esac
@@ -90,6 +100,22 @@ elapsed_ms() { echo $((($(now_us) - started_us) / 1000)); }
 
 deadline_ms=$((deadline * 1000)) settle_ms=$((settle * 1000))
 remaining_seconds() { echo $(((deadline_ms - $(elapsed_ms) + 999) / 1000)); }
+
+# 0. Before the group's first release nothing serves: the bootstrap having run is all an instance can prove.
+if [ -n "$release_group" ]; then
+  if hooks=$(timeout 30 aws autoscaling describe-lifecycle-hooks --region "$region" \
+    --auto-scaling-group-name "$release_group" \
+    --query "length(LifecycleHooks[?LifecycleTransition=='autoscaling:EC2_INSTANCE_LAUNCHING'])" --output text); then
+    if [ "$hooks" = "0" ]; then
+      log "$release_group has no launch hook yet: no release has run, the first one will install the service"
+      signal true
+      exit 0
+    fi
+    log "$release_group has a launch hook: CodeDeploy installs the last good release on this instance"
+  else
+    log "could not ask Auto Scaling for $release_group's launch hooks; waiting for the service"
+  fi
+fi
 
 # 1. The process serves: /health on loopback answers 200 without a break for the settle time.
 healthy_since="" held=0

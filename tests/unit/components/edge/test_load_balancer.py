@@ -40,7 +40,7 @@ def test_r3_internet_facing_alb_over_the_three_public_subnets(template: Template
     assert alb["Scheme"] == "internet-facing"
     public = template.find_resources(
         "AWS::EC2::Subnet",
-        {"Properties": {"Tags": Match.array_with([{"Key": "aws-cdk:subnet-type", "Value": "Public"}])}},
+        {"Properties": {"Tags": Match.array_with([{"Key": "aws-cdk:subnet-name", "Value": "public"}])}},
     )
     assert sorted(ref["Ref"] for ref in alb["Subnets"]) == sorted(public)
 

@@ -30,6 +30,23 @@ TARGET_HEALTH_STATEMENT = {
     "Effect": "Allow",
     "Resource": "*",
 }
+LAUNCH_HOOKS_STATEMENT = {
+    "Sid": "ReadLaunchHooks",
+    "Action": "autoscaling:DescribeLifecycleHooks",
+    "Effect": "Allow",
+    "Resource": "*",
+}
+CODEDEPLOY_AGENT_STATEMENT = {
+    "Sid": "CodeDeployAgent",
+    "Action": [
+        "codedeploy-commands-secure:GetDeploymentSpecification",
+        "codedeploy-commands-secure:PollHostCommand",
+        "codedeploy-commands-secure:PutHostCommandAcknowledgement",
+        "codedeploy-commands-secure:PutHostCommandComplete",
+    ],
+    "Effect": "Allow",
+    "Resource": "*",
+}
 AGENT_CONFIG = '{"logs": {"logs_collected": {"files": {"collect_list": [{"file_path": "/var/log/secure"}]}}}}'
 
 
@@ -82,7 +99,7 @@ def test_r5_asg_runs_6_to_9_instances_in_the_three_private_subnets(template: Tem
     assert (asg["MinSize"], asg["MaxSize"]) == ("6", "9")
     private = template.find_resources(
         "AWS::EC2::Subnet",
-        {"Properties": {"Tags": Match.array_with([{"Key": "aws-cdk:subnet-type", "Value": "Private"}])}},
+        {"Properties": {"Tags": Match.array_with([{"Key": "aws-cdk:subnet-name", "Value": "private"}])}},
     )
     assert sorted(ref["Ref"] for ref in asg["VPCZoneIdentifier"]) == sorted(private)
 
@@ -200,24 +217,55 @@ def test_r6_r22_no_ssh_key_and_only_aws_minimal_session_manager_instance_policy(
     assert SESSION_MANAGER_STATEMENT in statements
     assert SIGNAL_STATEMENT in statements
     assert "ssm:GetParameter" not in json.dumps(template.to_json())
-    # The service's code is an S3 asset (R20): read-only access to the asset bucket is the one other grant.
-    (read,) = [s for s in statements if s not in (SIGNAL_STATEMENT, SESSION_MANAGER_STATEMENT)]
-    assert (read["Sid"], read["Action"]) == ("ReadServiceCode", "s3:GetObject")
+    # R20: the CodeDeploy agent's host commands and its installer are the only other grants of the construct (the
+    # revisions' read is the delivery's, tests/unit/components/delivery).
+    others = [s for s in statements if s not in (SIGNAL_STATEMENT, SESSION_MANAGER_STATEMENT)]
+    assert CODEDEPLOY_AGENT_STATEMENT in others
+    assert [(s["Sid"], s["Action"]) for s in others if s != CODEDEPLOY_AGENT_STATEMENT] == [
+        ("CodeDeployAgentInstaller", "s3:GetObject")
+    ]
 
 
-def test_r6_user_data_installs_and_starts_the_health_service(launch_data: dict) -> None:
+def test_r20_user_data_gives_the_service_its_port_and_drain_time_but_not_its_code(launch_data: dict) -> None:
+    """The service is CodeDeploy's to install (components/delivery): no code, no unit in the user data; only what
+    the tier decides, in an environment file and a systemd drop-in for the unit the revision brings."""
     script = user_data_script(launch_data)
-    files = installed_files(script)
-    # R20: the service's code is not in the user data; the instance copies it from its S3 asset.
-    assert f"{compute.INSTALL_DIR}/health_service.py" not in files
-    assert re.search(rf"^aws s3 cp .* s3://\S+ {compute.INSTALL_DIR}/health_service.py$", script, re.M)
-    unit = files[f"/etc/systemd/system/{compute.UNIT_NAME}"]
-    assert "Environment=HEALTH_PORT=8080\n" in unit
+    assert "health_service.py" not in script
+    assert f"/etc/systemd/system/{compute.UNIT_NAME}\n" not in script
+    assert f"cat > {compute.TIER_ENV_PATH} <<'PAYMENT_FAILOVER_EOF'\nHEALTH_PORT=8080\nSERVICE_DRAIN_SECONDS=30\n" in (
+        script
+    )
+    drop_in = script[script.index(f"cat > /etc/systemd/system/{compute.UNIT_NAME}.d/tier.conf") :]
+    assert f"EnvironmentFile={compute.TIER_ENV_PATH}\n" in drop_in
     # R20: the service drains for drainSeconds after SIGTERM; systemd kills it only 5 s after that.
-    assert "Environment=SERVICE_DRAIN_SECONDS=30\n" in unit
-    assert "TimeoutStopSec=35\n" in unit
-    assert "systemctl enable --now payment-health.service" in script
+    assert "TimeoutStopSec=35\n" in drop_in
     assert script.startswith("#!/bin/bash")
+
+
+def test_r20_user_data_installs_the_codedeploy_agent_for_its_vpc_endpoint_inside_the_error_trap(
+    launch_data: dict,
+) -> None:
+    """The 2.x installer from the region's resource kit bucket (through the S3 gateway endpoint), then
+    `:enable_auth_policy: true`, which the CodeDeploy VPC endpoint page asks for; a failed install signals failure."""
+    script = user_data_script(launch_data)
+    fetch = script.index(
+        "aws s3 cp --only-show-errors --region <Ref:AWS::Region> s3://aws-codedeploy-<Ref:AWS::Region>/latestv2/install"
+    )
+    install = script.index("/tmp/codedeploy-install auto\n")
+    policy = script.index(f">> {compute.CODEDEPLOY_AGENT_CONFIG}")
+    assert ":enable_auth_policy: true" in script[policy - 60 : policy]
+    running = script.index("systemctl is-active --quiet codedeploy-agent")
+    assert script.index("--failed' ERR") < fetch < install < policy < running < script.index("trap - ERR")
+
+
+def test_r20_the_agent_setting_is_appended_as_a_line_of_its_own(launch_data: dict, tmp_path: Path) -> None:
+    """The printf of the user data, run by bash against a copy of the installer's configuration file."""
+    script = user_data_script(launch_data)
+    (line,) = [line for line in script.splitlines() if line.endswith(f">> {compute.CODEDEPLOY_AGENT_CONFIG}")]
+    config = tmp_path / "codedeployagent.yml"
+    config.write_text("---\n:log_aws_wire: false")  # the installer's file may end without a newline
+    subprocess.run(["bash", "-c", line.replace(compute.CODEDEPLOY_AGENT_CONFIG, str(config))], check=True)
+    assert config.read_text().splitlines() == ["---", ":log_aws_wire: false", ":enable_auth_policy: true"]
 
 
 def test_r7_instances_accept_traffic_from_nothing_by_themselves(template: Template) -> None:
@@ -270,7 +318,7 @@ def test_r16_creation_waits_for_a_success_signal_from_every_instance_of_the_mini
     _, group = _group(template)
     assert group["CreationPolicy"] == {
         "AutoScalingCreationPolicy": {"MinSuccessfulInstancesPercent": 100},
-        "ResourceSignal": {"Count": 6, "Timeout": "PT6M"},
+        "ResourceSignal": {"Count": 6, "Timeout": "PT7M"},
     }
 
 
@@ -284,16 +332,17 @@ def test_r16_rolling_update_waits_for_every_new_instances_signal_while_the_minim
         "MinSuccessfulInstancesPercent": 100,
         "MinInstancesInService": 6,
         "MaxBatchSize": 3,
-        "PauseTime": "PT6M",
+        "PauseTime": "PT7M",
     }
     assert rolling["MinInstancesInService"] < int(group["Properties"]["MaxSize"])
 
 
 def test_r16_pause_time_covers_boot_the_signal_deadline_and_a_margin() -> None:
-    """The deadline covers the loopback settle time and then the ALB's HealthyThresholdCount x interval."""
+    """The deadline covers CodeDeploy's launch deployment and the service's start (120 s), the loopback settle time
+    and then the ALB's HealthyThresholdCount x interval."""
     assert (ROLLOUT.settle_seconds, ROLLOUT.load_balancer_confirm_seconds) == (60, 60)
-    assert ROLLOUT.signal_deadline_seconds == 60 + 60 + 60
-    assert ROLLOUT.pause_seconds == 120 + 180 + 60 > ROLLOUT.time_to_healthy_seconds
+    assert ROLLOUT.signal_deadline_seconds == 120 + 60 + 60
+    assert ROLLOUT.pause_seconds == 120 + 240 + 60 > ROLLOUT.time_to_healthy_seconds
 
 
 def test_r16_a_batch_never_exceeds_the_room_above_the_minimum() -> None:
@@ -318,8 +367,8 @@ def test_r16_user_data_ends_by_signalling_the_group_after_waiting_for_its_own_he
     assert lines[-1] == (
         f"{compute.SIGNAL_SCRIPT_PATH} --stack <Ref:AWS::StackName> --resource {logical_id}"
         f" --region <Ref:AWS::Region> --role <Ref:{role_id}>"
-        " --url http://127.0.0.1:8080/health --deadline 180 --settle 60 --interval 5"
-        f" --target-group-arn {TARGET_GROUP_ARN}"
+        " --url http://127.0.0.1:8080/health --deadline 240 --settle 60 --interval 5"
+        f" --target-group-arn {TARGET_GROUP_ARN} --release-group payment-failover-test"
     )
 
 
@@ -337,12 +386,13 @@ def test_r19_logs_are_shipped_before_the_health_service_starts_and_a_shipping_fa
     launch_data: dict,
 ) -> None:
     """The tested runtime/ship_logs.sh and the agent configuration are embedded; they run inside the ERR trap
-    (a failure signals failure) and before the health service, so its first lines already leave the instance."""
+    (a failure signals failure) and before the CodeDeploy agent can install the service, so its first lines
+    already leave the instance."""
     script = user_data_script(launch_data)
     assert installed_files(script)[compute.SHIP_LOGS_PATH] == compute.SHIP_LOGS_FILE.read_text()
     assert f"cat > {compute.AGENT_CONFIG_PATH} <<'PAYMENT_FAILOVER_EOF'\n{AGENT_CONFIG}\n" in script
     run = script.index(f"\n{compute.SHIP_LOGS_PATH} --agent-config {compute.AGENT_CONFIG_PATH}\n")
-    assert script.index("--failed' ERR") < run < script.index("systemctl enable --now payment-health.service")
+    assert script.index("--failed' ERR") < run < script.index("/tmp/codedeploy-install auto")
 
 
 def test_r16_the_instance_role_may_signal_only_its_own_stack(template: Template) -> None:
@@ -355,10 +405,10 @@ def test_r16_the_instance_role_may_signal_only_its_own_stack(template: Template)
     assert signals == [SIGNAL_STATEMENT]
 
 
-def test_r20_the_deploy_gate_may_read_target_health_alone_in_a_policy_of_its_own(template: Template) -> None:
-    """The Service Authorization Reference lists no resource type for DescribeTargetHealth, so "*" is its only
-    Resource; the statement sits alone in one customer-managed policy on the instance role, which is what the
-    IAM5 acknowledgement (governance.py) is scoped to."""
+def test_r20_the_deploy_gates_two_reads_sit_alone_in_a_policy_of_their_own(template: Template) -> None:
+    """The Service Authorization Reference lists no resource type for DescribeTargetHealth or
+    DescribeLifecycleHooks, so "*" is their only Resource; the statements sit alone in one customer-managed policy
+    on the instance role, which is what the IAM5 acknowledgement (governance.py) is scoped to."""
     (role_id,) = template.find_resources(
         "AWS::IAM::Role",
         {"Properties": {"AssumeRolePolicyDocument": {"Statement": [{"Principal": {"Service": "ec2.amazonaws.com"}}]}}},
@@ -366,7 +416,7 @@ def test_r20_the_deploy_gate_may_read_target_health_alone_in_a_policy_of_its_own
     policies = template.find_resources("AWS::IAM::ManagedPolicy")
     ((policy_id, policy),) = policies.items()
     assert policy["Properties"]["Roles"] == [{"Ref": role_id}]
-    assert policy["Properties"]["PolicyDocument"]["Statement"] == [TARGET_HEALTH_STATEMENT]
+    assert policy["Properties"]["PolicyDocument"]["Statement"] == [TARGET_HEALTH_STATEMENT, LAUNCH_HOOKS_STATEMENT]
     inline = [str(p["Properties"]["PolicyDocument"]) for p in template.find_resources("AWS::IAM::Policy").values()]
     assert not [document for document in inline if "elasticloadbalancing" in document]
     # Instances launch only once the permission is attached.
@@ -392,7 +442,7 @@ def test_r6_the_packed_files_unpack_byte_for_byte_when_the_instance_runs_them(
     """The unpack commands as written into the user data, run by bash with their target moved into tmp_path."""
     script = user_data_script(launch_data)
     packed = installed_files(script)
-    assert len(packed) == 4
+    assert len(packed) == 3
     for path, content in packed.items():
         start = script.index(f"| gunzip > {path}\n")
         command = script[script.rindex("\n", 0, start) + 1 : script.index("\nchmod ", start)]
@@ -460,4 +510,4 @@ def test_r20_the_stages_user_data_gives_the_gate_its_own_target_group(default_st
     assert group["TargetGroupARNs"] == [{"Ref": target_group}]
     script = user_data_script(single(template, "AWS::EC2::LaunchTemplate")["LaunchTemplateData"])
     last = script.rstrip().splitlines()[-1]
-    assert last.endswith(f" --target-group-arn <Ref:{target_group}>")
+    assert last.endswith(f" --target-group-arn <Ref:{target_group}> --release-group payment-failover-dev")

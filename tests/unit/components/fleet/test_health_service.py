@@ -23,7 +23,7 @@ from typing import cast
 
 import pytest
 
-from payment_failover.components.fleet.runtime import health_service
+from sample_service.app import health_service
 
 LOOPBACK = "127.0.0.1"
 INSTANCE_ID = "i-0abc"

@@ -14,6 +14,7 @@ from aws_cdk.assertions import Template
 from payment_failover.components.fleet import compute, instance_logs
 from payment_failover.components.fleet.instance_logs import InstanceLogs
 from payment_failover.components.observability.log_encryption import LOG_RETENTION_DAYS, LogArchive
+from tests.helpers.cli import ROOT
 from tests.helpers.support import bare_stack, user_data_script
 from tests.helpers.synth import SynthesizedStage
 
@@ -136,7 +137,7 @@ def test_r19_operators_open_sessions_on_this_fleet_only_and_only_through_the_log
 
 
 def test_r19_the_health_service_logs_under_the_identifier_rsyslog_routes() -> None:
-    unit = compute.HEALTH_UNIT_FILE.read_text()
+    unit = (ROOT / "sample_service" / "systemd" / compute.UNIT_NAME).read_text()
     script = compute.SHIP_LOGS_FILE.read_text()
     assert f"SyslogIdentifier={instance_logs.HEALTH_SYSLOG_IDENTIFIER}\n" in unit
     assert f"if \\$programname == '{instance_logs.HEALTH_SYSLOG_IDENTIFIER}' then" in script

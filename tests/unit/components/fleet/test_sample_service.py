@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 
 import pytest
 
-from payment_failover.components.fleet.runtime import health_service
+from sample_service.app import health_service
 
 LOOPBACK = "127.0.0.1"
 PROCESSING_MS = 200

@@ -274,3 +274,73 @@ def test_r20_without_instance_metadata_the_gate_fails_instead_of_guessing(
     run = _run(tmp_path, *args)
     assert (run.returncode, run.signals, run.aws_calls) == (1, [_expected("false")], [])
     assert "instance id not available from metadata" in run.stderr
+
+
+# R20: before the group's first release nothing can serve (CodeDeploy installs the service); the gate asks Auto
+# Scaling for a launch hook, which CodeDeploy puts on the group with its first release.
+GROUP = "payment-failover-test"
+
+
+def test_r20_before_the_first_release_the_bootstrap_alone_signals_success(tmp_path: Path) -> None:
+    """No launch hook: stack creation, nothing serves yet; /health (a closed port here) is never asked."""
+    run = _run(
+        tmp_path,
+        "--url",
+        _closed_port_url(),
+        "--deadline",
+        str(DEADLINE),
+        "--release-group",
+        GROUP,
+        target_states=("0",),
+    )
+    assert (run.returncode, run.signals) == (0, [_expected("true")]), run.stderr
+    (call,) = run.aws_calls
+    assert call.startswith(f"autoscaling describe-lifecycle-hooks --region {REGION} --auto-scaling-group-name {GROUP}")
+    assert "autoscaling:EC2_INSTANCE_LAUNCHING" in call
+    assert "no launch hook yet" in run.stderr
+    assert run.seconds < 1.5
+
+
+def test_r20_once_a_release_exists_the_instance_must_serve_it_before_it_signals(
+    tmp_path: Path, health: ThreadingHTTPServer
+) -> None:
+    """A launch hook: CodeDeploy installs the last good release; the whole gate (loopback, then the ALB) applies."""
+    run = _run(tmp_path, *_gate(health, deadline=6), "--release-group", GROUP, target_states=("1", "healthy\tNone"))
+    assert (run.returncode, run.signals) == (0, [_expected("true")]), run.stderr
+    assert run.aws_calls[0].startswith("autoscaling describe-lifecycle-hooks")
+    assert run.aws_calls[1].startswith("elbv2 describe-target-health")
+
+
+def test_r20_a_release_whose_service_never_answers_fails_the_instance(tmp_path: Path) -> None:
+    run = _run(
+        tmp_path,
+        "--url",
+        _closed_port_url(),
+        "--deadline",
+        str(DEADLINE),
+        "--interval",
+        INTERVAL,
+        "--release-group",
+        GROUP,
+        target_states=("1",),
+    )
+    assert (run.returncode, run.signals) == (1, [_expected("false")]), run.stderr
+    assert DEADLINE <= run.seconds < DEADLINE + SLACK_SECONDS
+
+
+def test_r20_a_failed_question_is_not_taken_for_no_hook(tmp_path: Path) -> None:
+    """Without an answer the gate waits for the service, and a service that never answers fails the instance."""
+    run = _run(
+        tmp_path,
+        "--url",
+        _closed_port_url(),
+        "--deadline",
+        str(DEADLINE),
+        "--interval",
+        INTERVAL,
+        "--release-group",
+        GROUP,
+        target_states=("FAIL",),
+    )
+    assert (run.returncode, run.signals) == (1, [_expected("false")]), run.stderr
+    assert "could not ask Auto Scaling" in run.stderr

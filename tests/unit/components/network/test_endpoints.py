@@ -14,7 +14,15 @@ from payment_failover.components.observability.log_encryption import LogArchive
 from tests.helpers.support import AZS, stack_with_network
 from tests.helpers.synth import SynthesizedStage
 
-SERVICES = ("cloudformation", "ssm", "ssmmessages", "logs", "autoscaling", "elasticloadbalancing")
+SERVICES = (
+    "cloudformation",
+    "ssm",
+    "ssmmessages",
+    "logs",
+    "autoscaling",
+    "elasticloadbalancing",
+    "codedeploy-commands-secure",
+)
 
 
 @pytest.fixture(scope="module")
@@ -40,7 +48,7 @@ def _logical_id(template: Template, type_: str, props: dict[str, Any]) -> str:
 def _private_subnet_ids(template: Template) -> list[str]:
     subnets = template.find_resources(
         "AWS::EC2::Subnet",
-        {"Properties": {"Tags": Match.array_with([{"Key": "aws-cdk:subnet-type", "Value": "Private"}])}},
+        {"Properties": {"Tags": Match.array_with([{"Key": "aws-cdk:subnet-name", "Value": "private"}])}},
     )
     return sorted(subnets)
 
@@ -120,7 +128,19 @@ USED = {
         ["logs:CreateLogStream", "logs:DescribeLogGroups", "logs:DescribeLogStreams", "logs:PutLogEvents"],
         THIS_ACCOUNTS_LOG_GROUPS,
     ),
+    # R20: the CodeDeploy agent's four host-command actions, which take no resource type.
+    "codedeploy-commands-secure": (
+        [
+            "codedeploy-commands-secure:GetDeploymentSpecification",
+            "codedeploy-commands-secure:PollHostCommand",
+            "codedeploy-commands-secure:PutHostCommandAcknowledgement",
+            "codedeploy-commands-secure:PutHostCommandComplete",
+        ],
+        "*",
+    ),
 }
+# R20: the deploy gate asks whether CodeDeploy's launch hook is on the group; Describe actions take no resource type.
+UNSCOPED = {"autoscaling": "autoscaling:DescribeLifecycleHooks"}
 
 
 @pytest.mark.parametrize("service", SERVICES)
@@ -134,7 +154,7 @@ def test_r22_each_interface_endpoint_admits_only_this_accounts_principals_and_th
         {"Properties": {"VpcEndpointType": "Interface", "ServiceName": f"com.amazonaws.eu-central-1.{service}"}},
     ).values()
     actions, resource = USED[service]
-    assert endpoint["Properties"]["PolicyDocument"]["Statement"] == [
+    expected = [
         {
             "Sid": "ThisAccountsPrincipalsUsedActionsOnly",
             "Effect": "Allow",
@@ -144,9 +164,21 @@ def test_r22_each_interface_endpoint_admits_only_this_accounts_principals_and_th
             "Condition": ACCOUNT,
         }
     ]
+    if service in UNSCOPED:
+        expected.append(
+            {
+                "Sid": "ThisAccountsPrincipalsReadsWithoutResourceType",
+                "Effect": "Allow",
+                "Principal": {"AWS": "*"},
+                "Action": UNSCOPED[service],
+                "Resource": "*",
+                "Condition": ACCOUNT,
+            }
+        )
+    assert endpoint["Properties"]["PolicyDocument"]["Statement"] == expected
 
 
-def test_r22_s3_gateway_endpoint_serves_the_private_route_tables_and_reads_only_the_os_and_agent_buckets(
+def test_r22_s3_gateway_endpoint_serves_the_private_route_tables_and_reads_only_the_os_and_agents_buckets(
     template: Template,
 ) -> None:
     (gateway,) = template.find_resources(
@@ -170,6 +202,7 @@ def test_r22_s3_gateway_endpoint_serves_the_private_route_tables_and_reads_only_
             "Resource": [
                 "arn:aws:s3:::al2023-repos-eu-central-1-de612dc2/*",
                 "arn:aws:s3:::amazon-ssm-eu-central-1/*",
+                "arn:aws:s3:::aws-codedeploy-eu-central-1/*",
             ],
         }
     ]
@@ -278,5 +311,9 @@ def test_r19_no_instance_rule_reaches_the_internet(
             assert "CidrIpv6" not in rule, rule
 
 
-def test_r2_the_nat_gateways_stay_one_per_az(default_stage: SynthesizedStage) -> None:
-    default_stage.service.resource_count_is("AWS::EC2::NatGateway", len(AZS))
+def test_r2_no_nat_gateway_in_any_regional_stack(
+    default_stage: SynthesizedStage, standby_stage: SynthesizedStage
+) -> None:
+    """Decision 0011: the endpoints are the instances' only way out, in every region."""
+    for template in (default_stage.service, standby_stage.service, standby_stage.standby):
+        template.resource_count_is("AWS::EC2::NatGateway", 0)

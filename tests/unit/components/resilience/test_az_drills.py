@@ -57,15 +57,25 @@ def test_drill_targets_only_this_asgs_running_instances_in_its_az(drills: dict, 
 
 
 @pytest.mark.parametrize("az", AZS)
-def test_drill_cuts_exactly_the_private_subnet_of_its_az(
+def test_r17_drill_cuts_both_subnets_of_its_az_the_instances_and_the_load_balancer_nodes(
     default_stage: SynthesizedStage, drills: dict, az: str
 ) -> None:
+    """A power loss takes the AZ's load balancer node too: its network interface is in the AZ's public subnet."""
     subnets = default_stage.service.find_resources("AWS::EC2::Subnet")
-    (arn,) = drills[az]["Targets"]["SubnetsInAz"]["ResourceArns"]
-    (subnet_ref,) = [p["Ref"] for p in arn["Fn::Join"][1] if isinstance(p, dict) and not p["Ref"].startswith("AWS::")]
-    subnet = subnets[subnet_ref]["Properties"]
-    assert subnet["AvailabilityZone"] == az
-    assert {"Key": "aws-cdk:subnet-type", "Value": "Private"} in subnet["Tags"]
+    cut = {
+        p["Ref"]
+        for arn in drills[az]["Targets"]["SubnetsInAz"]["ResourceArns"]
+        for p in arn["Fn::Join"][1]
+        if isinstance(p, dict) and not p["Ref"].startswith("AWS::")
+    }
+    assert {subnets[ref]["Properties"]["AvailabilityZone"] for ref in cut} == {az}
+    groups = {
+        tag["Value"] for ref in cut for tag in subnets[ref]["Properties"]["Tags"] if tag["Key"] == "aws-cdk:subnet-name"
+    }
+    assert groups == {"private", "public"}
+    (balancer,) = default_stage.service.find_resources("AWS::ElasticLoadBalancingV2::LoadBalancer").values()
+    node_subnet = {s["Ref"] for s in balancer["Properties"]["Subnets"]} & cut
+    assert len(node_subnet) == 1
 
 
 def _ref_or_att(value: Any) -> str:
@@ -98,7 +108,7 @@ def test_r17_drill_actions_follow_the_power_interruption_scenario(drills: dict, 
     assert actions["CutSubnets"]["Parameters"] == {"duration": "PT10M", "scope": "all"}
     assert actions["ShiftAway"]["Parameters"] == {
         "availabilityZoneIdentifier": az,
-        "duration": "PT8M",
+        "duration": "PT5M",
         "managedResourceTypes": "ALB,ASG",
         "zonalAutoshiftStatus": "ANY",
     }
@@ -108,15 +118,17 @@ def test_r17_drill_actions_follow_the_power_interruption_scenario(drills: dict, 
 @pytest.mark.parametrize("az", AZS)
 def test_issue_21_the_failure_comes_first_and_the_shift_only_after_a_delay(drills: dict, az: str) -> None:
     """startAfter names actions that must complete first; the failures last the whole drill, so the shift waits on
-    an aws:fis:wait of its own (https://docs.aws.amazon.com/fis/latest/userguide/action-sequence.html)."""
+    an aws:fis:wait of its own (https://docs.aws.amazon.com/fis/latest/userguide/action-sequence.html): five minutes,
+    AWS's own example, "five minutes after the AZ power interruption begins"
+    (https://docs.aws.amazon.com/r53recovery/latest/dg/testing-zonal-autoshift-fis.html)."""
     actions = drills[az]["Actions"]
     failures = ("StopInstances", "NoLaunchesInAz", "CutSubnets")
     assert all("StartAfter" not in actions[name] for name in failures), "the failure hits at t=0, all at once"
-    assert actions["WaitBeforeShift"]["Parameters"] == {"duration": "PT2M"}
+    assert actions["WaitBeforeShift"]["Parameters"] == {"duration": "PT5M"}
     assert "StartAfter" not in actions["WaitBeforeShift"]
     assert actions["ShiftAway"]["StartAfter"] == ["WaitBeforeShift"]
     # The shift ends with the failure: delay + shift = the drill.
-    assert parse_iso_duration("PT2M") + parse_iso_duration(actions["ShiftAway"]["Parameters"]["duration"]) == (
+    assert parse_iso_duration("PT5M") + parse_iso_duration(actions["ShiftAway"]["Parameters"]["duration"]) == (
         parse_iso_duration(actions["CutSubnets"]["Parameters"]["duration"])
     )
 
@@ -296,7 +308,9 @@ def test_issue_21_the_drills_pass_criteria_agree_with_the_budgets_error_window(
     alarm first notifies at 120 s. The drill must (1) not shift before either, so it measures the window without the
     shift's help and no sooner than an operator could act; (2) not stop on that window: a 60 s window touches at
     most two one-minute periods, so a stop alarm needs three in a row (the product's 2-of-3 rule could fire); and
-    (3) still stop a runaway: three minutes of errors beyond the budget end the drill well before its 10 minutes."""
+    (3) still stop a runaway: three minutes of errors beyond the budget end the drill well before its 10 minutes.
+    The cut load balancer node's connection failures last until the shift plus the alias TTL, as the budget says;
+    they are not requests through the load balancer, so no stop alarm (all ELB metrics) counts them."""
     figures = {line.what: line for line in budget.compute([t.to_json() for t in default_stage.templates.values()])}
     error_window = figures["errors from a lost AZ's instances (zonal autoshift on)"].value
     first_page = max(
@@ -305,6 +319,7 @@ def test_issue_21_the_drills_pass_criteria_agree_with_the_budgets_error_window(
         if what.startswith("first notification: payment-failover-dev-HealthyHosts-")
     )
     assert (error_window, first_page) == (60, 120)
+    node_window = figures["connection failures at a lost AZ's load balancer node (AZ drill)"].value
     alarms = {
         r["Properties"]["AlarmName"]: r["Properties"]
         for r in default_stage.service.find_resources("AWS::CloudWatch::Alarm").values()
@@ -312,7 +327,8 @@ def test_issue_21_the_drills_pass_criteria_agree_with_the_budgets_error_window(
     product = alarms["payment-failover-dev-Alb5xxRate"]
     for az, drill in drills.items():
         delay = parse_iso_duration(drill["Actions"]["WaitBeforeShift"]["Parameters"]["duration"])
-        assert delay == 120 >= first_page >= error_window, az
+        assert delay == 300 >= first_page >= error_window, az
+        assert node_window == delay + budget.ALIAS_TTL_SECONDS == 360, az
         runaway = [alarms[name] for name in alarms if "DrillRunaway" in name]
         assert len(runaway) == 2
         for alarm in runaway:
@@ -325,3 +341,11 @@ def test_issue_21_the_drills_pass_criteria_agree_with_the_budgets_error_window(
             )
         # The product's own rule would not tolerate the window: that is why the drill has its own stop alarms.
         assert budget._alarm_timing(product)[2] == 2 <= periods_touched
+        # Every stop condition reads load balancer metrics, which exist only for requests through the load balancer.
+        by_id = default_stage.service.find_resources("AWS::CloudWatch::Alarm")
+        for condition in drill["StopConditions"]:
+            stopping = by_id[condition["Value"]["Fn::GetAtt"][0]]["Properties"]
+            namespaces = {stopping.get("Namespace")} - {None} | {
+                q["MetricStat"]["Metric"]["Namespace"] for q in stopping.get("Metrics", []) if "MetricStat" in q
+            }
+            assert namespaces == {"AWS/ApplicationELB"}, condition

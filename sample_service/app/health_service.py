@@ -1,8 +1,9 @@
 """The sample payment service: the application contract every team's service on this fleet follows (R20).
 
-Installed as ``/opt/payment-failover/health_service.py`` and started by systemd with the system ``python3`` of
-Amazon Linux 2023, so it stays stdlib-only: nothing is pip-installed on the instance. It is stateless: every
-answer is computed from the request alone, so any instance in any AZ can serve any request.
+Installed as ``/opt/payment-failover/service/health_service.py`` by AWS CodeDeploy (``sample_service/appspec.yml``)
+and started by systemd with the system ``python3`` of Amazon Linux 2023, so it stays stdlib-only: nothing is
+pip-installed on the instance. It is stateless: every answer is computed from the request alone, so any instance
+in any AZ can serve any request.
 
 The contract (docs/your-service.md):
 
