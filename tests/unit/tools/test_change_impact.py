@@ -17,6 +17,7 @@ from payment_failover.tools import change_impact
 from payment_failover.tools.change_impact import Impact
 from tests.helpers.docs_pages import generated_block
 from tests.helpers.synth import stage_templates
+from tests.helpers.synth_cache import SynthCache
 
 SETTING_CHANGES_PAGE = "docs/how-a-deployment-proceeds.md"
 ALB = "AWS::ElasticLoadBalancingV2::LoadBalancer"
@@ -56,8 +57,10 @@ def test_any_other_property_change_is_an_update_in_place() -> None:
 
 @pytest.fixture(scope="session")
 def impacts() -> dict[str, Impact | str]:
-    """Every setting changed once, from the session's shared syntheses (tests/helpers/synth.py)."""
-    return change_impact.compute_impacts(lambda context: change_impact.Synth(*stage_templates(context)))
+    """Every setting changed once, from the session's shared syntheses (tests/helpers/synth.py), read back from the
+    content-addressed cache when no input of a template changed since the last run (tests/helpers/synth_cache.py)."""
+    cache = SynthCache()
+    return change_impact.compute_impacts(lambda context: change_impact.Synth(*cache.get(context, stage_templates)))
 
 
 def test_every_setting_has_a_change_to_try() -> None:
