@@ -333,13 +333,14 @@ class ServiceStack(ZonalStack):
 
     def _announce(self, fleet: ServedFleet, policy: AlarmPolicy) -> None:
         """Every automatic action AWS takes on this tier reaches the failover topic (R21): autoshift, practice
-        runs, drills, AWS Health, failed replacements, certificate expiry."""
+        runs, drills, AWS Health, failed replacements, failed or stopped releases, certificate expiry."""
         self.operator_events = OperatorEvents(
             self,
             "OperatorEvents",
             fleet=fleet,
             policy=policy,
             certificate_arn=self.certificate.certificate.certificate_arn,
+            release_application=self.release.application.application_name,
         )
 
     def _outputs(self, settings: Settings, load_balancer: LoadBalancer, compute: Compute) -> None:

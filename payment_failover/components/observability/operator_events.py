@@ -31,6 +31,12 @@ cited beside each one (tests/unit/components/observability/test_operator_events.
   event-detail-stack-status-change.html); the rule takes this stack's rollback and failure statuses (the stack status
   codes of https://docs.aws.amazon.com/AWSCloudFormation/latest/UserGuide/view-stack-events.html): a deployment that
   failed and rolled back — the health-gated rollout's way of refusing a broken fleet — or could not roll back.
+- Releases that fail or stop: CodeDeploy sends "CodeDeploy Deployment State-change Notification" with source
+  `aws.codedeploy` (https://docs.aws.amazon.com/eventbridge/latest/ref/events-ref-codedeploy.html), whose detail
+  names the application, the deployment group and the state (the fields of the event's pattern class in CDK's
+  reference: https://docs.aws.amazon.com/cdk/api/v2/python/aws_cdk.mixins_preview.aws_codedeploy.events/CodeDeployDeploymentStateChangeNotification.html);
+  the rule takes this tier's application in state FAILURE or STOP: a release the alarms stopped, or whose
+  instances failed, and which CodeDeploy then rolls back by itself (components/delivery).
 - Certificate expiry: ACM's "ACM Certificate Approaching Expiration" (daily from 45 days before expiry) and
   "ACM Certificate Expired", whose `resources` holds the certificate ARN
   (https://docs.aws.amazon.com/acm/latest/userguide/supported-events.html).
@@ -73,6 +79,7 @@ ZONAL_SHIFT_EVENTS = (
 HEALTH_SERVICES = ("EC2", "ELASTICLOADBALANCING")
 SCALING_FAILURES = ("EC2 Instance Launch Unsuccessful", "EC2 Instance Terminate Unsuccessful")
 CERTIFICATE_EVENTS = ("ACM Certificate Approaching Expiration", "ACM Certificate Expired")
+RELEASE_FAILURES = ("FAILURE", "STOP")
 ROLLBACK_STATUSES = (
     "ROLLBACK_IN_PROGRESS",
     "ROLLBACK_COMPLETE",
@@ -118,7 +125,9 @@ def global_patterns(*, stack_id: str) -> dict[str, Announcement]:
     }
 
 
-def patterns(*, auto_scaling_group_name: str, certificate_arn: str, stack_id: str) -> dict[str, Announcement]:
+def patterns(
+    *, auto_scaling_group_name: str, certificate_arn: str, stack_id: str, release_application: str
+) -> dict[str, Announcement]:
     """Every operator-event rule of one regional stack, by construct id."""
     return {
         "ZonalShiftEvents": Announcement(
@@ -155,6 +164,15 @@ def patterns(*, auto_scaling_group_name: str, certificate_arn: str, stack_id: st
             "$.detail.DaysToExpiry",
         ),
         "StackRollbacks": stack_rollbacks(stack_id),
+        "ReleaseFailures": Announcement(
+            "Releases of the service that failed or were stopped, which CodeDeploy rolls back (R20)",
+            {
+                "source": ["aws.codedeploy"],
+                "detail-type": ["CodeDeploy Deployment State-change Notification"],
+                "detail": {"application": [release_application], "state": list(RELEASE_FAILURES)},
+            },
+            "$.detail.deploymentId",
+        ),
     }
 
 
@@ -169,12 +187,14 @@ class OperatorEvents(Construct):
         fleet: ServedFleet,
         policy: AlarmPolicy,
         certificate_arn: str,
+        release_application: str,
     ) -> None:
         super().__init__(scope, id_)
         announcements = patterns(
             auto_scaling_group_name=fleet.auto_scaling_group_name,
             certificate_arn=certificate_arn,
             stack_id=Stack.of(self).stack_id,
+            release_application=release_application,
         )
         self.rules = _announce(self, announcements, topic=policy.topic, name_prefix=policy.name_prefix)
 

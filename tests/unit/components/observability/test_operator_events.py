@@ -108,6 +108,25 @@ STACK_ROLLING_BACK = _envelope(
     },
     [STACK_ID],
 )
+# https://docs.aws.amazon.com/eventbridge/latest/ref/events-ref-codedeploy.html : source and detail-type; the detail
+# carries application, deploymentGroup, deploymentId, instanceGroupId, region and state (the fields of CDK's
+# CodeDeployDeploymentStateChangeNotification pattern class). The application's name stands as its reference.
+RELEASE_FAILED = _envelope(
+    "aws.codedeploy",
+    "CodeDeploy Deployment State-change Notification",
+    {
+        "instanceGroupId": "9fd2fbef-2157-40d8-91e7-6845af69e2d2",
+        "region": "eu-central-1",
+        "application": "<Ref:ReleaseApplicationC503599B>",
+        "deploymentId": "d-123456789",
+        "state": "FAILURE",
+        "deploymentGroup": "payment-failover-dev",
+    },
+    [
+        f"arn:aws:codedeploy:eu-central-1:{ACCOUNT}:application:payment-failover-dev",
+        f"arn:aws:codedeploy:eu-central-1:{ACCOUNT}:deploymentgroup:payment-failover-dev/payment-failover-dev",
+    ],
+)
 # Route 53's Health events, in the Health event schema above, delivered in us-east-1.
 HEALTH_ROUTE53 = {
     **HEALTH_EC2,
@@ -169,6 +188,14 @@ CASES = {
         ],
     ),
 }
+CASES["ReleaseFailures"] = (
+    [RELEASE_FAILED, _with(RELEASE_FAILED, ("detail", "state"), "STOP")],
+    [
+        _with(RELEASE_FAILED, ("detail", "state"), "SUCCESS"),
+        _with(RELEASE_FAILED, ("detail", "application"), "another-application"),
+        _with(RELEASE_FAILED, ("detail-type",), "CodeDeploy Instance State-change Notification"),
+    ],
+)
 GLOBAL_CASES = {
     "Route53HealthEvents": ([HEALTH_ROUTE53], [HEALTH_EC2, _with(HEALTH_ROUTE53, ("source",), "aws.route53")]),
     "StackRollbacks": CASES["StackRollbacks"],
