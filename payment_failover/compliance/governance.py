@@ -227,8 +227,9 @@ DEFAULT_SECURITY_GROUP_PCI, DEFAULT_SECURITY_GROUP_NIST = _in_both_packs(
 GENERATED_ROLE_POLICIES_PCI, GENERATED_ROLE_POLICIES_NIST = _in_both_packs(
     "IAMNoInlinePolicy",
     "These inline policies are CDK grants on one role each (VPC flow-log delivery, the AZ-loss drill, the "
-    "instances' cloudformation:SignalResource on this stack, writes into their own log groups and the Session "
-    "Manager agent's five actions, the deploy-time SDK calls: the prefix-list lookup and the default group's two "
+    "instances' cloudformation:SignalResource on this stack, writes into their own log groups, the Session "
+    "Manager agent's five actions, the CodeDeploy agent's four host-command actions, its installer and the service's "
+    "revisions, the deploy-time SDK calls: the prefix-list lookup and the default group's two "
     "revokes, each synthetic probe's results, log groups and metrics, the failback latch's start of its one runbook "
     "and update of the one gate), scoped as far as each API allows and "
     "deleted with the role; a managed policy would be a separately attachable object with the same content.",
