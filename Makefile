@@ -117,9 +117,6 @@ SUITE_PARTS := pytest-constructs pytest-stage pytest-integration
 PARALLEL := $(MAKE) --no-print-directory -j4 --output-sync=target
 CONSTRUCT_TESTS := tests/unit/components tests/unit/compliance
 CHANGE_ANALYSIS := tests/unit/tools/test_change_impact.py
-# Tests that mostly wait (a script polling loopback against its deadlines, ~20 s of sleep and little CPU): they run
-# beside the rehearsal, whose part has time to spare once the change analysis is cached, not in the construct part.
-WAITING_TESTS := tests/unit/components/fleet/test_signal_when_healthy.py
 PYTEST := $(BIN)/pytest --cov --cov-report= -p no:cacheprovider
 
 unit: setup
@@ -128,13 +125,13 @@ unit: setup
 	@$(MAKE) --no-print-directory coverage
 
 pytest-constructs: setup
-	COVERAGE_FILE=.coverage.constructs $(PYTEST) $(CONSTRUCT_TESTS) --ignore=$(WAITING_TESTS)
+	COVERAGE_FILE=.coverage.constructs $(PYTEST) $(CONSTRUCT_TESTS)
 
 pytest-stage: setup
 	COVERAGE_FILE=.coverage.stage $(PYTEST) tests/unit $(addprefix --ignore=,$(CONSTRUCT_TESTS) $(CHANGE_ANALYSIS))
 
 pytest-integration: setup
-	COVERAGE_FILE=.coverage.integration $(PYTEST) tests/integration $(CHANGE_ANALYSIS) $(WAITING_TESTS)
+	COVERAGE_FILE=.coverage.integration $(PYTEST) tests/integration $(CHANGE_ANALYSIS)
 
 coverage:
 	$(BIN)/coverage combine --quiet .coverage.constructs .coverage.stage .coverage.integration

@@ -106,14 +106,10 @@ STAGE_SYNTHESIS_BUDGET = {"constructs": 15, "stage": 22, "integration": 42}
 ROOT = Path(__file__).resolve().parent
 CONSTRUCT_TESTS = ("unit/components", "unit/compliance")
 CHANGE_ANALYSIS = "unit/tools/test_change_impact.py"
-# Run in the integration part (Makefile WAITING_TESTS): they synthesize nothing and mostly wait.
-WAITING_TESTS = ("unit/components/fleet/test_signal_when_healthy.py",)
 
 
 def _part(path: Path) -> str:
     relative = path.resolve().relative_to(ROOT).as_posix()
-    if relative.startswith(WAITING_TESTS):
-        return "integration"
     if relative.startswith(CONSTRUCT_TESTS):
         return "constructs"
     return "integration" if relative.startswith(("integration", CHANGE_ANALYSIS)) else "stage"
