@@ -288,13 +288,15 @@ class ServiceStack(ZonalStack):
             bundle=bundle_path(settings.service_bundle),
             auto_scaling_group=self.compute.auto_scaling_group,
             target_group=self.load_balancer.target_group,
-            # What stops a bad version: clients' 5xx and latency, each AZ's outlier signals, and the probe of this
-            # region's own name, which fails even with no client traffic.
+            # What stops a bad version (ten alarms, CodeDeploy's maximum): clients' 5xx and latency, each AZ's 5xx
+            # outlier, and the probes that fail even with no client traffic: this region's own name and each AZ's
+            # load balancer node.
             alarms=[
                 self.alarms.alb_5xx,
                 self.alarms.target_5xx,
                 self.alarms.latency_p99,
-                *self.gray_failure.detectors,
+                *self.gray_failure.error_outliers.values(),
+                *self.probes.zone_alarms.values(),
                 self.probes.alarms["Region"],
             ],
             timing=settings.release_timing,

@@ -55,6 +55,8 @@ class GrayFailureAlarms(Construct):
         latency_p99_threshold_ms, error_rate_percent = policy.latency_p99_threshold_ms, policy.error_rate_percent
         topic, name_prefix = policy.topic, policy.name_prefix
         self.detectors: list[cloudwatch.Alarm] = []
+        # Each AZ's 5xx outlier detector alone, which the zonal releases watch (components/delivery).
+        self.error_outliers: dict[str, cloudwatch.Alarm] = {}
         self.per_az: dict[str, cloudwatch.CompositeAlarm] = {}
         latency_seconds = latency_p99_threshold_ms / 1000
         for az in availability_zones:
@@ -69,6 +71,7 @@ class GrayFailureAlarms(Construct):
                     f"{ERROR_SHARE_PERCENT}% of the region's 5xx"
                 ),
             )
+            self.error_outliers[az] = errors
             slower = " * ".join(f"(p99 > {LATENCY_FACTOR} * other{i})" for i in range(len(others)))
             latency = self._detector(
                 f"AzLatencyOutlier-{az}",

@@ -130,16 +130,18 @@ def _states(alarm: dict[str, Any], traffic: Traffic) -> list[bool]:
     return [model.state([result.get(minute)]) == "ALARM" for minute in minutes]
 
 
-_WINDOWS: dict[tuple[int, int], dict[str, list[bool]]] = {}
+# The last (stage, traffic) and its window states. The objects themselves are kept and compared by identity: an id()
+# alone can be reused by a new object once the old one is freed, which handed a new traffic the old one's states.
+_WINDOWS: list[tuple[SynthesizedStage, Traffic, dict[str, list[bool]]]] = []
 
 
 def _all_window_states(stage: SynthesizedStage, traffic: Traffic) -> dict[str, list[bool]]:
     """Every window alarm's states for this traffic, computed once for both tiers' composites."""
-    key = (id(stage), id(traffic))
-    if key not in _WINDOWS:
+    if not (_WINDOWS and _WINDOWS[0][0] is stage and _WINDOWS[0][1] is traffic):
         _WINDOWS.clear()  # one traffic at a time: the month's series are large
-        _WINDOWS[key] = {logical_id: _states(alarm, traffic) for logical_id, alarm in _window_alarms(stage).items()}
-    return _WINDOWS[key]
+        states = {logical_id: _states(alarm, traffic) for logical_id, alarm in _window_alarms(stage).items()}
+        _WINDOWS.append((stage, traffic, states))
+    return _WINDOWS[0][2]
 
 
 def _composite_states(stage: SynthesizedStage, tier: str, traffic: Traffic) -> list[bool]:
