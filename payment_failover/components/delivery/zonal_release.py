@@ -71,11 +71,11 @@ class ZonalRelease(Construct):
             raise ValueError(f"a deployment group takes at most {MAX_ALARMS} alarms, got {len(alarms)}")
         self.revision = s3_assets.Asset(self, "Revision", path=str(bundle))
         self.application = codedeploy.ServerApplication(self, "Application", application_name=name)
+        # No fixed name: its bakes and minimums cannot change in place, so a change replaces it, which
+        # CloudFormation can do only under a name it generates.
         self.config = codedeploy.ServerDeploymentConfig(
             self,
             "ZonalConfig",
-            # No fixed name: its bakes and minimums cannot change in place, so a change replaces it, which
-            # CloudFormation can do only under a name it generates.
             # Whatever AZ is being deployed, the others serve: one AZ's instances may be out at most.
             minimum_healthy_hosts=codedeploy.MinimumHealthyHosts.count(
                 timing.zones * instances_per_zone - instances_per_zone
