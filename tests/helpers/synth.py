@@ -17,6 +17,7 @@ import tempfile
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import aws_cdk as cdk
@@ -138,7 +139,20 @@ def stage_templates(context: Mapping[str, Any]) -> tuple[dict[str, dict[str, Any
     """The change analysis' view of a configuration: templates and (name, account, region) by construct id, from
     the session's synth of it when there is one, else from a synth without the compliance packs."""
     checked = (_key(context), True)
-    synthesized = _STAGES[checked] if checked in _STAGES else stage_for(context, compliance_checks=False)
-    stacks = _stacks(synthesized.stage)
-    templates = {stack.node.id: synthesized.templates[stack.stack_name].to_json() for stack in stacks}
+    if checked in _STAGES:
+        stacks = _stacks(_STAGES[checked].stage)
+        templates = {stack.node.id: _STAGES[checked].templates[stack.stack_name].to_json() for stack in stacks}
+    else:
+        # Read from the cloud assembly on disk: the analysis needs plain templates, not assertion Templates, and
+        # building those costs a round trip of every template through jsii (about 0.1 s a Stage).
+        app = project_app(context)
+        settings = load_settings(app.node.get_all_context(), {})
+        stage = PaymentFailoverStage(
+            app, f"PaymentFailover-{settings.environment_suffix}", settings=settings, compliance_checks=False
+        )
+        assembly = stage.synth()
+        stacks = _stacks(stage)
+        templates = {
+            stack.node.id: json.loads(Path(assembly.directory, stack.template_file).read_text()) for stack in stacks
+        }
     return templates, {stack.node.id: (stack.stack_name, stack.account, stack.region) for stack in stacks}
