@@ -8,6 +8,7 @@ of docs/how-a-deployment-proceeds.md are held to the result.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import pytest
@@ -56,11 +57,35 @@ def test_any_other_property_change_is_an_update_in_place() -> None:
 
 
 @pytest.fixture(scope="session")
-def impacts() -> dict[str, Impact | str]:
-    """Every setting changed once, from the session's shared syntheses (tests/helpers/synth.py), read back from the
-    content-addressed cache when no input of a template changed since the last run (tests/helpers/synth_cache.py)."""
+def synths() -> Callable[[Mapping[str, Any]], change_impact.Synth]:
+    """The session's syntheses (tests/helpers/synth.py), read back from the content-addressed cache when no input of
+    a template changed since the last run (tests/helpers/synth_cache.py)."""
     cache = SynthCache()
-    return change_impact.compute_impacts(lambda context: change_impact.Synth(*cache.get(context, stage_templates)))
+    return lambda context: change_impact.Synth(*cache.get(context, stage_templates))
+
+
+@pytest.fixture(scope="session")
+def impacts(synths: Callable[[Mapping[str, Any]], change_impact.Synth]) -> dict[str, Impact | str]:
+    """Every setting changed once."""
+    return change_impact.compute_impacts(synths)
+
+
+def test_r20_the_bake_settings_reach_the_zonal_configuration(
+    synths: Callable[[Mapping[str, Any]], change_impact.Synth],
+) -> None:
+    """The analysis' own changes of the two bakes (900 s and 120 s) land in the deployment configuration."""
+    for key, field in (
+        ("firstZoneBakeSeconds", "FirstZoneMonitorDurationInSeconds"),
+        ("zoneBakeSeconds", "MonitorDurationInSeconds"),
+    ):
+        change = change_impact.CHANGES[key]
+        assert not isinstance(change, str)
+        (config,) = [
+            resource["Properties"]["ZonalConfig"]
+            for resource in synths(change[1]).templates["Service"]["Resources"].values()
+            if resource["Type"] == "AWS::CodeDeploy::DeploymentConfig"
+        ]
+        assert config[field] == int(change[1][key]), key
 
 
 def test_every_setting_has_a_change_to_try() -> None:

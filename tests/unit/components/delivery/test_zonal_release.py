@@ -42,16 +42,6 @@ def test_r20_one_az_at_a_time_with_a_longer_first_bake_and_one_instance_per_az_o
     }
 
 
-def test_r20_the_bakes_are_the_settings(custom_stage: SynthesizedStage) -> None:
-    assert custom_stage.settings.first_zone_bake_seconds == 600  # the custom configuration keeps the defaults
-    assert (
-        single(custom_stage.service, "AWS::CodeDeploy::DeploymentConfig")["ZonalConfig"][
-            "FirstZoneMonitorDurationInSeconds"
-        ]
-        == custom_stage.settings.first_zone_bake_seconds
-    )
-
-
 def test_r20_the_group_deploys_in_place_behind_the_load_balancer_to_the_auto_scaling_group(
     default_stage: SynthesizedStage,
 ) -> None:

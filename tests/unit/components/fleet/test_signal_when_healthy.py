@@ -283,18 +283,16 @@ def test_r20_without_instance_metadata_the_gate_fails_instead_of_guessing(
 GROUP = "payment-failover-test"
 
 
+def _release_gate_without_service(tmp_path: Path, hooks_answer: str) -> Run:
+    """The gate of a group whose launch-hook question is answered `hooks_answer`, on an instance whose service
+    never answers."""
+    args = ["--url", _closed_port_url(), "--deadline", str(DEADLINE), "--interval", INTERVAL]
+    return _run(tmp_path, *args, "--release-group", GROUP, target_states=(hooks_answer,))
+
+
 def test_r20_before_the_first_release_the_bootstrap_alone_signals_success(tmp_path: Path) -> None:
     """No launch hook: stack creation, nothing serves yet; /health (a closed port here) is never asked."""
-    run = _run(
-        tmp_path,
-        "--url",
-        _closed_port_url(),
-        "--deadline",
-        str(DEADLINE),
-        "--release-group",
-        GROUP,
-        target_states=("0",),
-    )
+    run = _release_gate_without_service(tmp_path, "0")
     assert (run.returncode, run.signals) == (0, [_expected("true")]), run.stderr
     (call,) = run.aws_calls
     assert call.startswith(f"autoscaling describe-lifecycle-hooks --region {REGION} --auto-scaling-group-name {GROUP}")
@@ -314,35 +312,13 @@ def test_r20_once_a_release_exists_the_instance_must_serve_it_before_it_signals(
 
 
 def test_r20_a_release_whose_service_never_answers_fails_the_instance(tmp_path: Path) -> None:
-    run = _run(
-        tmp_path,
-        "--url",
-        _closed_port_url(),
-        "--deadline",
-        str(DEADLINE),
-        "--interval",
-        INTERVAL,
-        "--release-group",
-        GROUP,
-        target_states=("1",),
-    )
+    run = _release_gate_without_service(tmp_path, "1")
     assert (run.returncode, run.signals) == (1, [_expected("false")]), run.stderr
     assert DEADLINE <= run.seconds < DEADLINE + SLACK_SECONDS
 
 
 def test_r20_a_failed_question_is_not_taken_for_no_hook(tmp_path: Path) -> None:
     """Without an answer the gate waits for the service, and a service that never answers fails the instance."""
-    run = _run(
-        tmp_path,
-        "--url",
-        _closed_port_url(),
-        "--deadline",
-        str(DEADLINE),
-        "--interval",
-        INTERVAL,
-        "--release-group",
-        GROUP,
-        target_states=("FAIL",),
-    )
+    run = _release_gate_without_service(tmp_path, "FAIL")
     assert (run.returncode, run.signals) == (1, [_expected("false")]), run.stderr
     assert "could not ask Auto Scaling" in run.stderr
